@@ -1,0 +1,38 @@
+# The two commands a new user needs: `make demo` and `make test`. Both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: install demo materialise test dev scorecard benchmark clean
+
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(INSTALLED)
+
+## Run the whole pipeline on the bundled synthetic sample and print the headline table.
+demo: install
+	$(BIN)/sendkpi demo
+
+## Run the pipeline on whatever is in data/raw (real extracts need a pseudonymisation key).
+materialise: install
+	$(BIN)/sendkpi materialise
+
+scorecard: install
+	$(BIN)/sendkpi scorecard
+
+## Run the test suite (unit, dbt, end-to-end; real DfE files when ../shared/data/dfe exists).
+test: install
+	$(BIN)/python -m pytest
+
+## Open the Dagster UI on http://127.0.0.1:3000 (runs kept in .dagster_home).
+dev: install
+	mkdir -p .dagster_home
+	DAGSTER_HOME=$(CURDIR)/.dagster_home PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/dagster dev -m pipelines.definitions
+
+clean:
+	rm -rf data/build data/marts/*.parquet data/warehouse.duckdb data/sample_benchmarks dbt_project/target

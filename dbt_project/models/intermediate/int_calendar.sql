@@ -1,0 +1,69 @@
+-- The three calendars in one place: every day from 2000 to 2040 with the financial quarter,
+-- financial year, academic year and calendar year it belongs to, one row per day and
+-- period type. KPI models place a case in a period by joining its date here.
+with days as (
+    select cast(generate_series as date) as calendar_date
+    from generate_series(cast('2000-01-01' as timestamp), cast('2040-12-31' as timestamp), interval 1 day)
+),
+
+parts as (
+    select
+        calendar_date,
+        cast(extract(year from calendar_date) as integer) as year_number,
+        cast(extract(month from calendar_date) as integer) as month_number,
+        -- Financial year starts 1 April, academic year 1 September.
+        cast(extract(year from calendar_date) as integer)
+            - case when extract(month from calendar_date) < 4 then 1 else 0 end as financial_year_start,
+        cast(extract(year from calendar_date) as integer)
+            - case when extract(month from calendar_date) < 9 then 1 else 0 end as academic_year_start,
+        -- April-June = 1, July-September = 2, October-December = 3, January-March = 4.
+        cast(floor(((cast(extract(month from calendar_date) as integer) + 8) % 12) / 3) as integer) + 1
+            as financial_quarter_number
+    from days
+)
+
+select
+    calendar_date,
+    'financial_quarter' as period_type,
+    cast(financial_year_start as varchar) || '-'
+        || lpad(cast((financial_year_start + 1) % 100 as varchar), 2, '0')
+        || ' Q' || cast(financial_quarter_number as varchar) as period,
+    financial_year_start * 4 + financial_quarter_number - 1 as period_index,
+    cast({{ dbt.dateadd('month', '3 * (financial_quarter_number - 1)', 'make_date(financial_year_start, 4, 1)') }} as date)
+        as period_start,
+    cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', '3 * financial_quarter_number', 'make_date(financial_year_start, 4, 1)')) }} as date)
+        as period_end
+from parts
+
+union all
+
+select
+    calendar_date,
+    'financial_year',
+    cast(financial_year_start as varchar) || '-' || lpad(cast((financial_year_start + 1) % 100 as varchar), 2, '0'),
+    financial_year_start,
+    make_date(financial_year_start, 4, 1),
+    make_date(financial_year_start + 1, 3, 31)
+from parts
+
+union all
+
+select
+    calendar_date,
+    'academic_year',
+    cast(academic_year_start as varchar) || '/' || lpad(cast((academic_year_start + 1) % 100 as varchar), 2, '0'),
+    academic_year_start,
+    make_date(academic_year_start, 9, 1),
+    make_date(academic_year_start + 1, 8, 31)
+from parts
+
+union all
+
+select
+    calendar_date,
+    'calendar_year',
+    cast(year_number as varchar),
+    year_number,
+    make_date(year_number, 1, 1),
+    make_date(year_number, 12, 31)
+from parts

@@ -1,0 +1,28 @@
+-- Each request as it stood in the latest quarterly file that holds it (a case spans
+-- several quarters; the latest file knows most about it), with the date the data are as at.
+with ranked as (
+    select
+        requests.*,
+        row_number() over (
+            partition by request_pseudonym order by period_end desc
+        ) as recency,
+        max(period_end) over () as as_at_date
+    from {{ ref('stg_ehc_requests') }} as requests
+)
+
+select
+    request_pseudonym,
+    child_pseudonym,
+    source_period,
+    request_received_date,
+    decision_date,
+    decision,
+    assessment_outcome,
+    assessment_outcome_date,
+    final_plan_issued_date,
+    exception_reason,
+    age_at_request,
+    primary_need,
+    as_at_date
+from ranked
+where recency = 1

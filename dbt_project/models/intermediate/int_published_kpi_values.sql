@@ -1,0 +1,104 @@
+-- DfE's published KPI values for England, regions and every authority, one row per
+-- geography, KPI and calendar year. Where releases overlap the newer one wins; the release
+-- each value came from is kept. A suppressed value is NULL with its reason, never 0.
+with timeliness as (
+    select * from {{ ref('stg_dfe__ehcp_timeliness') }}
+),
+
+requests as (
+    select * from {{ ref('stg_dfe__ehcp_requests') }}
+),
+
+kpi_rows as (
+    select
+        release, calendar_year, geographic_level, region_code, region_name, old_la_code, la_name,
+        'ehcp_20wk_excl_exc' as kpi_id,
+        plans_issued_within_20_weeks_excl_exceptions as numerator,
+        plans_issued_excl_exceptions as denominator,
+        pct_plans_issued_within_20_weeks_excl_exceptions as value,
+        pct_plans_issued_within_20_weeks_excl_exceptions_missing_reason as value_missing_reason
+    from timeliness
+
+    union all
+
+    select
+        release, calendar_year, geographic_level, region_code, region_name, old_la_code, la_name,
+        'ehcp_20wk_incl_exc',
+        plans_issued_within_20_weeks,
+        plans_issued,
+        pct_plans_issued_within_20_weeks,
+        pct_plans_issued_within_20_weeks_missing_reason
+    from timeliness
+
+    union all
+
+    select
+        release, calendar_year, geographic_level, region_code, region_name, old_la_code, la_name,
+        'ehc_decision_6wk',
+        decisions_within_6_weeks,
+        decisions_within_6_weeks + decisions_over_6_weeks,
+        pct_decisions_within_6_weeks,
+        pct_decisions_within_6_weeks_missing_reason
+    from requests
+
+    union all
+
+    -- DfE left request_not_assess_pc unpublished ('x') before 2023 but published both
+    -- counts: the rate is then computed from them, as DfE defines it, to one decimal place.
+    select
+        release, calendar_year, geographic_level, region_code, region_name, old_la_code, la_name,
+        'refusal_to_assess_rate',
+        requests_decided_not_to_assess,
+        requests_received,
+        coalesce(
+            pct_requests_not_assessed,
+            round(100.0 * requests_decided_not_to_assess / nullif(requests_received, 0), 1)
+        ),
+        case
+            when pct_requests_not_assessed is not null then null
+            when requests_decided_not_to_assess is not null and nullif(requests_received, 0) is not null then null
+            else pct_requests_not_assessed_missing_reason
+        end
+    from requests
+),
+
+with_geography as (
+    select
+        *,
+        case geographic_level
+            when 'National' then 'E92000001'
+            when 'Regional' then region_code
+            else old_la_code
+        end as geography_code
+    from kpi_rows
+    -- Rows naming two authorities at once ("940 / 941") are not an authority's figure.
+    where geographic_level in ('National', 'Regional')
+       or (geographic_level = 'Local authority' and old_la_code not like '%/%')
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by geographic_level, geography_code, kpi_id, calendar_year
+            order by release desc
+        ) as release_rank
+    from with_geography
+)
+
+select
+    release,
+    calendar_year,
+    geographic_level,
+    geography_code,
+    region_code,
+    region_name,
+    old_la_code,
+    la_name,
+    kpi_id,
+    numerator,
+    denominator,
+    value,
+    case when value is null then coalesce(value_missing_reason, 'not published') end as value_missing_reason
+from ranked
+where release_rank = 1

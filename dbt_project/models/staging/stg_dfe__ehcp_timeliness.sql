@@ -1,0 +1,23 @@
+-- Headline rows of DfE's 20-week timeliness file, numbers typed, symbols kept as reasons.
+-- The headline label changed between releases ("All EHC plans issued" -> "All EHC plans").
+select
+    release,
+    source_file,
+    cast(left(time_period, 4) as integer) as calendar_year,
+    geographic_level,
+    nullif(trim(region_code), '') as region_code,
+    nullif(trim(region_name), '') as region_name,
+    nullif(trim(old_la_code), '') as old_la_code,
+    nullif(trim(new_la_code), '') as new_la_code,
+    nullif(trim(la_name), '') as la_name,
+    {{ dfe_number('plans_issued_den') }} as plans_issued,
+    {{ dfe_number('plans_issued_within_20_weeks') }} as plans_issued_within_20_weeks,
+    {{ dfe_number('pc_plans_issued_within_20_weeks') }} as pct_plans_issued_within_20_weeks,
+    {{ dfe_missing_reason('pc_plans_issued_within_20_weeks') }} as pct_plans_issued_within_20_weeks_missing_reason,
+    {{ dfe_number('plans_issued_den_ex') }} as plans_issued_excl_exceptions,
+    {{ dfe_number('plans_issued_20_weeks_ex') }} as plans_issued_within_20_weeks_excl_exceptions,
+    {{ dfe_number('pc_plans_issued_20_weeks_ex') }} as pct_plans_issued_within_20_weeks_excl_exceptions,
+    {{ dfe_missing_reason('pc_plans_issued_20_weeks_ex') }} as pct_plans_issued_within_20_weeks_excl_exceptions_missing_reason
+from {{ source('raw', 'dfe_ehcp_timeliness') }}
+where lower(time_identifier) = 'calendar year'
+  and breakdown_topic in ('All EHC plans issued', 'All EHC plans')

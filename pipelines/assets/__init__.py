@@ -1,0 +1,1 @@
+"""Assets by stage: ingest (extracts, DfE files) -> transform (dbt) -> publish."""

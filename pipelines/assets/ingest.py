@@ -1,0 +1,75 @@
+"""Ingest assets: local extracts and DfE published files into the build warehouse."""
+# Dagster reads the `context` annotation at definition time: no postponed annotations here.
+
+import dagster as dg
+
+from pipelines.ingest.dfe import LAYOUTS, load_published_folder
+from pipelines.ingest.extracts import load_extract_folder
+from pipelines.ingest.keys import pseudonymisation_key
+from pipelines.resources import WarehouseResource
+from pipelines.run_report import extract_outcomes_metadata
+from pipelines.warehouse import ensure_raw_tables
+from schemas import EXTRACTS
+
+RAW = "raw"
+EXTRACT_KEYS = {name: dg.AssetKey([RAW, name]) for name in EXTRACTS}
+LOAD_LOG_KEY = dg.AssetKey([RAW, "load_log"])
+QUARANTINE_KEY = dg.AssetKey([RAW, "quarantine"])
+
+
+@dg.multi_asset(
+    specs=[
+        *(dg.AssetSpec(key, description=EXTRACTS[name].description, group_name="ingest")
+          for name, key in EXTRACT_KEYS.items()),
+        dg.AssetSpec(LOAD_LOG_KEY, description="Every extract file seen and what became of it", group_name="ingest"),
+        dg.AssetSpec(QUARANTINE_KEY, description="Rows that failed a row-level rule, with the rule", group_name="ingest"),
+    ],
+    can_subset=False,
+    description="Validate and load the quarterly extracts in data/raw/<extract>/ (docs/extracts.md)",
+)
+def local_extracts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    settings = warehouse.settings()
+    key = pseudonymisation_key(settings)
+    outcomes = []
+    with warehouse.build_connection() as connection:
+        ensure_raw_tables(connection, list(EXTRACTS.values()))
+        for name, spec in EXTRACTS.items():
+            outcomes.extend(load_extract_folder(connection, spec, settings.raw_dir / name, key))
+    for outcome in outcomes:
+        log = context.log.warning if outcome.status == "rejected" else context.log.info
+        log(f"{outcome.path.name}: {outcome.status}: {outcome.message}")
+    metadata = extract_outcomes_metadata(outcomes)
+    for name, asset_key in EXTRACT_KEYS.items():
+        mine = [outcome for outcome in outcomes if outcome.extract == name]
+        yield dg.MaterializeResult(asset_key=asset_key, metadata=extract_outcomes_metadata(mine))
+    yield dg.MaterializeResult(asset_key=LOAD_LOG_KEY, metadata=metadata)
+    yield dg.MaterializeResult(asset_key=QUARANTINE_KEY, metadata={"rows_quarantined": metadata["rows_quarantined"]})
+
+
+DFE_KEYS = [dg.AssetKey([RAW, layout.table]) for layout in LAYOUTS] + [dg.AssetKey([RAW, "dfe_files"])]
+
+
+@dg.multi_asset(
+    specs=[dg.AssetSpec(key, group_name="benchmarks") for key in DFE_KEYS],
+    can_subset=False,
+    description="DfE published files (benchmarks and reference data), recognised by their header",
+)
+def dfe_published_files(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    settings = warehouse.settings()
+    with warehouse.build_connection() as connection:
+        files = load_published_folder(connection, settings.benchmarks_dir)
+    recognised = [published for published in files if published.layout is not None]
+    for published in files:
+        if published.layout is None:
+            context.log.warning(published.message)
+    if not recognised:
+        raise dg.Failure(f"No DfE file with a known layout under {settings.benchmarks_dir}")
+    summary = {
+        "benchmarks_dir": str(settings.benchmarks_dir),
+        "files_recognised": len(recognised),
+        "files_not_recognised": dg.MetadataValue.md(
+            "\n".join(f"- {published.message}" for published in files if published.layout is None) or "none"
+        ),
+    }
+    for key in DFE_KEYS:
+        yield dg.MaterializeResult(asset_key=key, metadata=summary)

@@ -1,0 +1,29 @@
+"""Publish: after dbt built and tested the marts, hand them to users atomically."""
+
+import dagster as dg
+from dagster_dbt import get_asset_key_for_model
+
+from pipelines.assets.transform import sendkpi_dbt_models
+from pipelines.publish import publish
+from pipelines.resources import WarehouseResource
+
+PUBLISHED_MARTS = ["kpi_comparison", "extract_load_summary"]
+
+
+@dg.asset(
+    key=dg.AssetKey(["published", "marts"]),
+    deps=[get_asset_key_for_model([sendkpi_dbt_models], model) for model in PUBLISHED_MARTS],
+    group_name="publish",
+    description="data/marts/*.parquet and data/warehouse.duckdb (marts only), each replaced in one step",
+)
+def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    settings = warehouse.settings()
+    published = publish(settings)
+    context.log.info(f"Published {len(published.parquet_files)} marts to {settings.marts_dir}")
+    return dg.MaterializeResult(
+        metadata={
+            "marts_dir": str(settings.marts_dir),
+            "warehouse": str(published.warehouse),
+            **{f"rows.{table}": rows for table, rows in published.row_counts.items()},
+        }
+    )

@@ -1,0 +1,152 @@
+"""`sendkpi`: the command line for analysts.
+
+    sendkpi materialise        load, validate, build, test and publish (the refresh_all job)
+    sendkpi validate FILE      check one extract file against its rules, loading nothing
+    sendkpi scorecard          print the headline comparison from the published marts
+    sendkpi sample             write the synthetic sample (extracts + DfE-layout benchmarks)
+    sendkpi demo               sample, materialise and scorecard in one go
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import duckdb
+
+from pipelines.settings import Settings, SettingsError, load_settings
+
+
+def _instance():
+    import os
+
+    import dagster as dg
+
+    # A DAGSTER_HOME (as `dagster dev` uses) keeps the run in the UI's history.
+    return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+
+
+def _ingest_summary(result) -> str:
+    from pipelines.assets.ingest import LOAD_LOG_KEY
+
+    for event in result.get_asset_materialization_events():
+        materialisation = event.event_specific_data.materialization
+        if materialisation.asset_key == LOAD_LOG_KEY:
+            meta = {key: value.value for key, value in materialisation.metadata.items()}
+            return (
+                f"Extract files: {meta['files_seen']} seen, {meta['files_loaded']} loaded, "
+                f"{meta['files_unchanged']} unchanged, {meta['files_rejected']} rejected; "
+                f"rows: {meta['rows_loaded']} loaded, {meta['rows_quarantined']} quarantined."
+            )
+    return "Extracts were not loaded."
+
+
+def materialise(settings: Settings) -> int:
+    from pipelines.definitions import defs
+
+    print(f"Materialising for LA {settings.home_la}: raw files from {settings.raw_dir}, "
+          f"DfE files from {settings.benchmarks_dir}")
+    job = defs.get_job_def("refresh_all")
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    result = job.execute_in_process(instance=_instance(), run_config=quiet, raise_on_error=False)
+    print(_ingest_summary(result))
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            print(f"FAILED {event.step_key}: {event.event_specific_data.error.message.strip()}", file=sys.stderr)
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                print(f"CHECK FAILED {evaluation.check_name}: {dict(evaluation.metadata)}", file=sys.stderr)
+    if not result.success:
+        print("Nothing was published: the last published marts are unchanged.", file=sys.stderr)
+        return 1
+    print(f"Published: {settings.marts_dir}/*.parquet and {settings.warehouse_path}")
+    return 0
+
+
+def validate(settings: Settings, path: Path, extract: str | None) -> int:
+    from pipelines.ingest.extracts import load_extract_file
+    from pipelines.ingest.keys import pseudonymisation_key
+    from pipelines.warehouse import ensure_raw_tables
+    from schemas import EXTRACTS
+
+    name = extract or path.resolve().parent.name
+    if name not in EXTRACTS:
+        print(f"{path}: cannot tell which extract this is; pass --extract ({', '.join(EXTRACTS)})", file=sys.stderr)
+        return 2
+    spec = EXTRACTS[name]
+    # A throw-away in-memory warehouse: validation loads nothing anywhere.
+    connection = duckdb.connect()
+    ensure_raw_tables(connection, [spec])
+    outcome = load_extract_file(connection, spec, path, pseudonymisation_key(settings))
+    print(f"{path}: {outcome.status}: {outcome.message}")
+    failures = connection.execute(
+        "select source_row_number as row, column_name as column, check_name as rule, original_value "
+        "from raw.quarantine order by source_row_number, column_name"
+    ).df()
+    if not failures.empty:
+        print(failures.to_string(index=False))
+    return 0 if outcome.status == "loaded" and failures.empty else 1
+
+
+def scorecard(settings: Settings) -> int:
+    from pipelines.scorecard import headline, render
+
+    mart = settings.marts_dir / "kpi_comparison.parquet"
+    if not mart.exists():
+        print(f"{mart} does not exist yet: run `sendkpi materialise` first.", file=sys.stderr)
+        return 1
+    print(render(headline(mart)))
+    return 0
+
+
+def sample(settings: Settings) -> int:
+    from pipelines.ingest.keys import only_synthetic_extracts
+    from pipelines.sample_data import write_sample_benchmarks, write_sample_extracts
+
+    if not only_synthetic_extracts(settings):
+        print(f"{settings.raw_dir} holds real extracts: the synthetic sample is not mixed with them. "
+              "Run the demo with SENDKPI_DATA_DIR set to another folder.", file=sys.stderr)
+        return 1
+    extracts = write_sample_extracts(settings.raw_dir)
+    print(f"Synthetic sample: {len(extracts)} extract files in {settings.raw_dir}")
+    if settings.uses_sample_benchmarks:
+        benchmarks = write_sample_benchmarks(settings.benchmarks_dir)
+        print(f"Synthetic DfE-layout benchmarks: {len(benchmarks)} files in {settings.benchmarks_dir}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sendkpi", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("materialise", help="load, validate, build, test and publish")
+    check = commands.add_parser("validate", help="check one extract file, loading nothing")
+    check.add_argument("file", type=Path)
+    check.add_argument("--extract", help="extract name when the file is not in its extract's folder")
+    commands.add_parser("scorecard", help="print the headline comparison table")
+    commands.add_parser("sample", help="write the synthetic sample into the data folder")
+    commands.add_parser("demo", help="sample + materialise + scorecard")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        if arguments.command == "materialise":
+            return materialise(settings)
+        if arguments.command == "validate":
+            return validate(settings, arguments.file, arguments.extract)
+        if arguments.command == "scorecard":
+            return scorecard(settings)
+        if arguments.command == "sample":
+            return sample(settings)
+        return sample(settings) or materialise(settings) or scorecard(settings)
+    except SettingsError as error:
+        print(f"Settings: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

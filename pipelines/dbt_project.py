@@ -1,0 +1,42 @@
+"""The dbt project as Dagster sees it: one cached DbtProject and an up-to-date manifest."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtCliResource, DbtProject
+
+from pipelines.settings import PROJECT_ROOT
+
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+_SOURCE_FOLDERS = ("models", "macros", "seeds", "tests")
+
+
+def dbt_executable() -> str:
+    """The dbt installed beside this Python (the project's .venv), even when the venv is not
+    activated and so not on PATH."""
+    beside_python = Path(sys.executable).parent / "dbt"
+    return str(beside_python) if beside_python.exists() else (shutil.which("dbt") or "dbt")
+
+
+def manifest_is_stale(project_dir: Path, manifest_path: Path) -> bool:
+    """True when the manifest is missing or older than any file dbt parses."""
+    if not manifest_path.exists():
+        return True
+    built = manifest_path.stat().st_mtime
+    sources = [project_dir / "dbt_project.yml"]
+    for folder in _SOURCE_FOLDERS:
+        sources.extend(path for path in (project_dir / folder).rglob("*") if path.is_file())
+    return any(path.stat().st_mtime > built for path in sources)
+
+
+sendkpi_dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+# DbtProject.prepare_if_dev() runs only under `dagster dev` and calls `dbt` from PATH; the
+# CLI, tests and CI need a manifest too, so parse here whenever the project changed.
+if manifest_is_stale(DBT_PROJECT_DIR, sendkpi_dbt_project.manifest_path):
+    DbtCliResource(project_dir=sendkpi_dbt_project, dbt_executable=dbt_executable()).cli(
+        ["parse", "--quiet"], target_path=sendkpi_dbt_project.target_path
+    ).wait()

@@ -1,0 +1,19 @@
+"""The Dagster code location: one Definitions (`dagster dev` loads this module)."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines.assets.ingest import dfe_published_files, local_extracts
+from pipelines.assets.publish import published_marts
+from pipelines.assets.transform import sendkpi_dbt_models
+from pipelines.checks import EXTRACT_CHECKS
+from pipelines.jobs import refresh_all
+from pipelines.resources import build_resources
+
+defs = dg.Definitions(
+    assets=[local_extracts, dfe_published_files, sendkpi_dbt_models, published_marts],
+    asset_checks=EXTRACT_CHECKS,
+    jobs=[refresh_all],
+    resources=build_resources(),
+)

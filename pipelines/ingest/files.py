@@ -1,0 +1,121 @@
+"""Reading an extract file as text, and the file-level rules that reject a file whole."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+EXTRACT_SUFFIXES = (".csv", ".xlsx")
+# The first data row is row 2: row 1 is the header, as an analyst sees it in Excel.
+FIRST_DATA_ROW = 2
+ROW_NUMBER = "source_row_number"
+
+
+class FileRejected(Exception):
+    """A file fails a file-level rule; nothing from it is loaded."""
+
+    def __init__(self, path: Path, rule: str, detail: str, columns: list[str] | None = None):
+        self.path = path
+        self.rule = rule
+        self.detail = detail
+        self.columns = columns or []
+        columns_text = f" Columns: {', '.join(self.columns)}." if self.columns else ""
+        super().__init__(f"{path}: rejected ({rule}): {detail}.{columns_text}")
+
+
+@dataclass(frozen=True)
+class TextFrame:
+    """Every cell as stripped text ('' when empty), in file order, with its row number."""
+
+    frame: pd.DataFrame
+    encoding: str
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def list_extract_files(folder: Path) -> list[Path]:
+    """Data files in an extract folder; hidden files and Excel lock files are not extracts."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        path
+        for path in folder.iterdir()
+        if path.is_file()
+        and path.suffix.lower() in EXTRACT_SUFFIXES
+        and not path.name.startswith((".", "~$"))
+    )
+
+
+def _decode(path: Path, raw: bytes) -> tuple[str, str]:
+    """UTF-8 (with or without a byte-order mark), else Windows-1252 as Excel on Windows saves."""
+    try:
+        return raw.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252"), "windows-1252"
+    except UnicodeDecodeError as error:
+        raise FileRejected(path, "unreadable", f"neither UTF-8 nor Windows-1252 text ({error})") from None
+
+
+def _read_csv(path: Path) -> TextFrame:
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise FileRejected(path, "empty file", "the file has no header and no rows")
+    text, encoding = _decode(path, raw)
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise FileRejected(path, "unreadable", f"not a well-formed CSV file ({error})") from None
+    return TextFrame(frame, encoding)
+
+
+def _read_xlsx(path: Path) -> TextFrame:
+    try:
+        frame = pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False, na_filter=False)
+    except Exception as error:  # openpyxl raises many types for a damaged workbook
+        raise FileRejected(path, "unreadable", f"not a readable .xlsx workbook ({error})") from None
+    # Excel date cells come back as '2023-04-01 00:00:00': the time part carries nothing.
+    frame = frame.apply(lambda column: column.str.replace(r" 00:00:00$", "", regex=True))
+    return TextFrame(frame, "xlsx")
+
+
+def normalise_header(name: object) -> str:
+    return str(name).strip().lower().replace(" ", "_")
+
+
+def read_text_frame(path: Path) -> TextFrame:
+    """Read a CSV or .xlsx extract with every cell as text; no value is interpreted here."""
+    reader = _read_xlsx if path.suffix.lower() == ".xlsx" else _read_csv
+    table = reader(path)
+    frame = table.frame
+    frame.columns = [normalise_header(column) for column in frame.columns]
+    frame = frame.apply(lambda column: column.str.strip())
+    frame[ROW_NUMBER] = range(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame))
+    return TextFrame(frame, table.encoding)
+
+
+def check_columns(path: Path, found: list[str], expected: list[str]) -> None:
+    """File-level rule: exactly the documented columns, in any order.
+
+    A repeated header comes back from the readers renamed (`decision.1`), so it is reported
+    as an unknown column.
+    """
+    missing = [column for column in expected if column not in found]
+    unknown = [column for column in found if column not in expected]
+    if missing:
+        raise FileRejected(path, "missing columns", "required columns are absent", missing)
+    if unknown:
+        raise FileRejected(
+            path, "unknown columns", "columns not in the documented layout (docs/extracts.md)", unknown
+        )

@@ -1,0 +1,129 @@
+"""Settings: one home for every knob, read from sendkpi.toml with environment overrides.
+
+Precedence: environment variable SENDKPI_<KEY> > sendkpi.toml > the defaults below.
+Paths are made absolute here once, because DuckDB and dbt resolve relative paths against
+their own working directory, which is not always ours.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+CONFIG_FILE = PROJECT_ROOT / "sendkpi.toml"
+
+# The demo key is deliberately public: it only ever pseudonymises the synthetic sample.
+DEMO_PSEUDONYMISATION_KEY = "DEMO-KEY-NOT-SECRET-synthetic-sample-only"
+
+_DEFAULTS = {
+    "home_la": "990",
+    "data_dir": "data",
+    "benchmarks_dir": "",
+    "sn_model": "2025",
+    "small_count_threshold": 5,
+    "pseudonymisation_key_file": "",
+}
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or invalid; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    home_la: str
+    data_dir: Path
+    benchmarks_dir: Path
+    sn_model: str
+    small_count_threshold: int
+    pseudonymisation_key: str | None
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.data_dir / "raw"
+
+    @property
+    def marts_dir(self) -> Path:
+        return self.data_dir / "marts"
+
+    @property
+    def warehouse_path(self) -> Path:
+        """The published warehouse users read; replaced in one step by publishing."""
+        return self.data_dir / "warehouse.duckdb"
+
+    @property
+    def build_dir(self) -> Path:
+        """Private to the pipeline: the warehouse being built and its load history."""
+        return self.data_dir / "build"
+
+    @property
+    def build_warehouse_path(self) -> Path:
+        return self.build_dir / "warehouse_build.duckdb"
+
+    @property
+    def run_reports_dir(self) -> Path:
+        return self.data_dir / "run_reports"
+
+    @property
+    def uses_sample_benchmarks(self) -> bool:
+        return self.benchmarks_dir == self.data_dir / "sample_benchmarks"
+
+
+def _read_config_file(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    with path.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def _resolve_path(value: str, base: Path) -> Path:
+    path = Path(value).expanduser()
+    return (path if path.is_absolute() else base / path).resolve()
+
+
+def _read_key(key_file: str, base: Path) -> str | None:
+    if os.environ.get("SENDKPI_PSEUDONYMISATION_KEY"):
+        return os.environ["SENDKPI_PSEUDONYMISATION_KEY"]
+    if not key_file:
+        return None
+    path = _resolve_path(key_file, base)
+    if not path.is_file():
+        raise SettingsError(f"pseudonymisation_key_file {path} does not exist")
+    key = path.read_text(encoding="utf-8").strip()
+    if not key:
+        raise SettingsError(f"pseudonymisation_key_file {path} is empty")
+    return key
+
+
+def load_settings(config_file: Path = CONFIG_FILE) -> Settings:
+    """Read the settings now (environment variables are looked up on every call)."""
+    values = {**_DEFAULTS, **_read_config_file(config_file)}
+    for key in _DEFAULTS:
+        env_value = os.environ.get(f"SENDKPI_{key.upper()}")
+        if env_value is not None and env_value != "":
+            values[key] = env_value
+    base = config_file.parent
+    data_dir = _resolve_path(str(values["data_dir"]), base)
+    benchmarks_dir = (
+        _resolve_path(str(values["benchmarks_dir"]), base)
+        if values["benchmarks_dir"]
+        else data_dir / "sample_benchmarks"
+    )
+    try:
+        threshold = int(values["small_count_threshold"])
+    except ValueError as error:
+        raise SettingsError(f"small_count_threshold must be a whole number: {error}") from None
+    home_la = str(values["home_la"]).strip()
+    if not home_la:
+        raise SettingsError("home_la is empty: set SENDKPI_HOME_LA to an old or new LA code")
+    return Settings(
+        home_la=home_la,
+        data_dir=data_dir,
+        benchmarks_dir=benchmarks_dir,
+        sn_model=str(values["sn_model"]),
+        small_count_threshold=threshold,
+        pseudonymisation_key=_read_key(str(values["pseudonymisation_key_file"]), base),
+    )
