@@ -1,0 +1,93 @@
+"""Shared fixtures: a real pipeline run on the synthetic sample, in a temporary folder."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from pipelines.sample_data import write_sample_benchmarks, write_sample_extracts
+
+SHARED_DFE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dfe"
+
+
+@contextmanager
+def environment(**values: str | None) -> Iterator[None]:
+    """Set (or, with None, unset) SENDKPI_* variables for the duration of a block."""
+    saved = {name: os.environ.get(name) for name in values}
+    try:
+        for name, value in values.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@dataclass(frozen=True)
+class PipelineRun:
+    data_dir: Path
+    benchmarks_dir: Path
+    success: bool
+    result: object
+
+    @property
+    def marts_dir(self) -> Path:
+        return self.data_dir / "marts"
+
+    @property
+    def kpi_comparison(self) -> Path:
+        return self.marts_dir / "kpi_comparison.parquet"
+
+
+def run_pipeline(data_dir: Path, benchmarks_dir: Path, home_la: str = "990", key: str | None = None) -> PipelineRun:
+    """Run the real refresh_all job (Dagster, dbt, DuckDB) in process on these folders."""
+    import dagster as dg
+
+    from pipelines.definitions import defs
+
+    with environment(
+        SENDKPI_DATA_DIR=str(data_dir),
+        SENDKPI_BENCHMARKS_DIR=str(benchmarks_dir),
+        SENDKPI_HOME_LA=home_la,
+        SENDKPI_PSEUDONYMISATION_KEY=key,
+        SENDKPI_PSEUDONYMISATION_KEY_FILE=None,
+    ):
+        result = defs.get_job_def("refresh_all").execute_in_process(
+            instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+        )
+    return PipelineRun(data_dir, benchmarks_dir, result.success, result)
+
+
+def write_sample(data_dir: Path) -> Path:
+    """The synthetic sample: extracts into data_dir/raw, benchmarks beside them."""
+    write_sample_extracts(data_dir / "raw")
+    benchmarks_dir = data_dir / "sample_benchmarks"
+    write_sample_benchmarks(benchmarks_dir)
+    return benchmarks_dir
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
+    """The demo, materialised once per test session into a temporary data folder."""
+    data_dir = tmp_path_factory.mktemp("demo")
+    run = run_pipeline(data_dir, write_sample(data_dir))
+    assert run.success, "the demo pipeline run failed"
+    return run
+
+
+@pytest.fixture
+def shared_dfe() -> Path:
+    if not SHARED_DFE.is_dir():
+        pytest.skip(f"real DfE files not available: {SHARED_DFE} is missing (they live outside the repository)")
+    return SHARED_DFE
