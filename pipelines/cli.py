@@ -42,18 +42,27 @@ def _ingest_summary(result) -> str:
     return "Extracts were not loaded."
 
 
+def _failure_text(error) -> str:
+    """The error and its causes: Dagster wraps the real reason one level down."""
+    parts = []
+    while error is not None:
+        parts.append(error.message.strip())
+        error = error.cause
+    return " <- ".join(parts)
+
+
 def materialise(settings: Settings) -> int:
     from pipelines.definitions import defs
 
     print(f"Materialising for LA {settings.home_la}: raw files from {settings.raw_dir}, "
           f"DfE files from {settings.benchmarks_dir}")
-    job = defs.get_job_def("refresh_all")
+    job = defs.resolve_job_def("refresh_all")
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     result = job.execute_in_process(instance=_instance(), run_config=quiet, raise_on_error=False)
     print(_ingest_summary(result))
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
-            print(f"FAILED {event.step_key}: {event.event_specific_data.error.message.strip()}", file=sys.stderr)
+            print(f"FAILED {event.step_key}: {_failure_text(event.event_specific_data.error)}", file=sys.stderr)
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             if not evaluation.passed:

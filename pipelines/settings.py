@@ -98,6 +98,15 @@ def _read_key(key_file: str, base: Path) -> str | None:
     return key
 
 
+def _whole_number(value: object, name: str) -> int:
+    """A positive whole number from TOML (int) or the environment (digits); 5.5 is refused,
+    not truncated, and so is 0, which would switch small-count flagging off."""
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit() or int(text) < 1:
+        raise SettingsError(f"{name} must be a whole number of at least 1, not {value!r}")
+    return int(text)
+
+
 def load_settings(config_file: Path = CONFIG_FILE) -> Settings:
     """Read the settings now (environment variables are looked up on every call)."""
     values = {**_DEFAULTS, **_read_config_file(config_file)}
@@ -112,10 +121,7 @@ def load_settings(config_file: Path = CONFIG_FILE) -> Settings:
         if values["benchmarks_dir"]
         else data_dir / "sample_benchmarks"
     )
-    try:
-        threshold = int(values["small_count_threshold"])
-    except ValueError as error:
-        raise SettingsError(f"small_count_threshold must be a whole number: {error}") from None
+    threshold = _whole_number(values["small_count_threshold"], "small_count_threshold")
     home_la = str(values["home_la"]).strip()
     if not home_la:
         raise SettingsError("home_la is empty: set SENDKPI_HOME_LA to an old or new LA code")

@@ -63,7 +63,7 @@ def run_pipeline(data_dir: Path, benchmarks_dir: Path, home_la: str = "990", key
         SENDKPI_PSEUDONYMISATION_KEY=key,
         SENDKPI_PSEUDONYMISATION_KEY_FILE=None,
     ):
-        result = defs.get_job_def("refresh_all").execute_in_process(
+        result = defs.resolve_job_def("refresh_all").execute_in_process(
             instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
         )
     return PipelineRun(data_dir, benchmarks_dir, result.success, result)

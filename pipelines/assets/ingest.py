@@ -8,6 +8,7 @@ from pipelines.ingest.extracts import load_extract_folder
 from pipelines.ingest.keys import pseudonymisation_key
 from pipelines.resources import WarehouseResource
 from pipelines.run_report import extract_outcomes_metadata
+from pipelines.settings import SettingsError
 from pipelines.warehouse import ensure_raw_tables
 from schemas import EXTRACTS
 
@@ -29,7 +30,10 @@ QUARANTINE_KEY = dg.AssetKey([RAW, "quarantine"])
 )
 def local_extracts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     settings = warehouse.settings()
-    key = pseudonymisation_key(settings)
+    try:
+        key = pseudonymisation_key(settings)
+    except SettingsError as error:
+        raise dg.Failure(description=str(error)) from None
     outcomes = []
     with warehouse.build_connection() as connection:
         ensure_raw_tables(connection, list(EXTRACTS.values()))

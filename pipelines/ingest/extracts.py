@@ -180,9 +180,11 @@ def validate_file(
 
 
 def _known_file(connection: duckdb.DuckDBPyConnection, spec: ExtractSpec, sha256: str) -> tuple | None:
+    """A file whose content was loaded before (under any name). A rejected file is tried
+    again: its rejection may have been about its name, or the rules may have changed."""
     return connection.execute(
         "select file_path, status, message from raw.load_log where extract = ? and file_sha256 = ? "
-        "order by loaded_at desc limit 1",
+        "and status in ('current', 'superseded') order by loaded_at desc limit 1",
         [spec.name, sha256],
     ).fetchone()
 
@@ -196,10 +198,12 @@ def _current_load(connection: duckdb.DuckDBPyConnection, spec: ExtractSpec, peri
 
 
 def _record_rejection(connection: duckdb.DuckDBPyConnection, spec: ExtractSpec, path: Path, sha256: str, error: FileRejected, period: str | None) -> FileOutcome:
+    # One log row per rejected file and content: trying it again updates the row.
     connection.execute(
-        "insert into raw.load_log (load_id, extract, source_period, file_path, file_name, file_sha256, "
-        "status, message, loaded_at) values (?, ?, ?, ?, ?, ?, 'rejected', ?, ?)",
-        [f"{spec.name}:rejected:{sha256[:16]}", spec.name, period, str(path), path.name, sha256, str(error), datetime.now()],
+        "insert or replace into raw.load_log (load_id, extract, source_period, file_path, file_name, "
+        "file_sha256, status, message, loaded_at) values (?, ?, ?, ?, ?, ?, 'rejected', ?, ?)",
+        [f"{spec.name}:rejected:{path.name}:{sha256[:16]}", spec.name, period, str(path), path.name, sha256,
+         str(error), datetime.now()],
     )
     return FileOutcome(spec.name, path, "rejected", str(error), period)
 
@@ -287,12 +291,13 @@ def load_extract_folder(connection: duckdb.DuckDBPyConnection, spec: ExtractSpec
         quarter = FinancialQuarter.find_in(path.name)
         if quarter is not None and quarter.label in ambiguous and path in unique_new:
             others = ", ".join(p.name for p in ambiguous[quarter.label] if p != path)
-            outcomes.append(FileOutcome(
-                spec.name, path, "rejected",
-                f"{path}: rejected (two new files for {quarter.label}): {path.name} and {others} both claim the "
-                "quarter; remove the one that is wrong and run again",
-                quarter.label,
-            ))
+            error = FileRejected(
+                path, f"two new files for {quarter.label}",
+                f"{path.name} and {others} both claim the quarter; remove the one that is wrong and run again",
+            )
+            connection.execute("begin transaction")
+            outcomes.append(_record_rejection(connection, spec, path, hashes[path], error, quarter.label))
+            connection.execute("commit")
             continue
         outcomes.append(load_extract_file(connection, spec, path, key, hashes[path]))
     return outcomes

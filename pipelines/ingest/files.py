@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 from dataclasses import dataclass
@@ -69,15 +70,29 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
 
 
 def _read_csv(path: Path) -> TextFrame:
+    """Parse strictly: every row must have as many fields as the header (pandas would pad a
+    short row and shift a long first row into the index without a word)."""
     raw = path.read_bytes()
     if not raw.strip():
         raise FileRejected(path, "empty file", "the file has no header and no rows")
     text, encoding = _decode(path, raw)
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        # A blank line (often the last) has no fields and is not a row.
+        rows = [row for row in csv.reader(io.StringIO(text, newline="")) if row]
+    except csv.Error as error:
         raise FileRejected(path, "unreadable", f"not a well-formed CSV file ({error})") from None
-    return TextFrame(frame, encoding)
+    header, records = rows[0], rows[1:]
+    ragged = [
+        (number, len(record))
+        for number, record in enumerate(records, start=FIRST_DATA_ROW)
+        if len(record) != len(header)
+    ]
+    if ragged:
+        shown = "; ".join(f"row {number} has {count}" for number, count in ragged[:5])
+        raise FileRejected(
+            path, "unreadable", f"rows with a different number of fields from the header's {len(header)}: {shown}"
+        )
+    return TextFrame(pd.DataFrame(records, columns=header, dtype=str), encoding)
 
 
 def _read_xlsx(path: Path) -> TextFrame:
@@ -106,13 +121,15 @@ def read_text_frame(path: Path) -> TextFrame:
 
 
 def check_columns(path: Path, found: list[str], expected: list[str]) -> None:
-    """File-level rule: exactly the documented columns, in any order.
+    """File-level rule: exactly the documented columns, in any order, each once.
 
-    A repeated header comes back from the readers renamed (`decision.1`), so it is reported
-    as an unknown column.
+    (The Excel reader renames a repeated header `decision.1`: that is an unknown column.)
     """
     missing = [column for column in expected if column not in found]
     unknown = [column for column in found if column not in expected]
+    repeated = sorted({column for column in found if found.count(column) > 1})
+    if repeated:
+        raise FileRejected(path, "repeated columns", "a column appears more than once", repeated)
     if missing:
         raise FileRejected(path, "missing columns", "required columns are absent", missing)
     if unknown:

@@ -135,9 +135,15 @@ band_population as (
 
     union all
 
-    select kpi_id, period_type, period, value_source, value
-    from our_values
-    where value is not null and period_type = 'calendar_year'
+    -- Our own value joins the population only where other authorities have values: with
+    -- nobody to compare against there is no band (DfE publishes no advice figures).
+    select ours.kpi_id, ours.period_type, ours.period, ours.value_source, ours.value
+    from our_values as ours
+    inner join ranked
+        on ranked.kpi_id = ours.kpi_id
+        and ranked.period_type = ours.period_type
+        and ranked.period = ours.period
+        and ranked.value_source = ours.value_source
 ),
 
 cut_points as (

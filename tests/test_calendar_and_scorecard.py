@@ -1,0 +1,71 @@
+"""The SQL calendars agree with the Python one, and the headline table reads the mart."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import duckdb
+import pytest
+
+from pipelines.periods import FinancialQuarter
+from pipelines.scorecard import headline, render
+from tests.conftest import PipelineRun
+
+
+@pytest.fixture(scope="module")
+def calendar(demo_run: PipelineRun):
+    build = demo_run.data_dir / "build" / "warehouse_build.duckdb"
+    with duckdb.connect(str(build), read_only=True) as connection:
+        frame = connection.execute("select * from intermediate.int_calendar").df()
+    # DuckDB dates arrive as timestamps; index by the plain date the tests look up.
+    frame["calendar_date"] = frame["calendar_date"].dt.date
+    return frame.set_index(["calendar_date", "period_type"])
+
+
+
+@pytest.mark.parametrize("day", [
+    date(2023, 3, 31), date(2023, 4, 1), date(2023, 6, 30), date(2023, 7, 1), date(2023, 9, 30),
+    date(2023, 12, 31), date(2024, 1, 1), date(2024, 2, 29), date(2024, 3, 31), date(2024, 4, 1),
+])
+def test_financial_quarter_in_sql_matches_python(calendar, day):
+    quarter = FinancialQuarter.containing(day)
+    row = calendar.xs((day, "financial_quarter"))
+    assert row["period"] == quarter.mart_label
+    assert row["period_start"].date() == quarter.first_day
+    assert row["period_end"].date() == quarter.last_day
+
+
+@pytest.mark.parametrize(("day", "academic", "financial", "calendar_year"), [
+    (date(2023, 8, 31), "2022/23", "2023-24", "2023"),
+    (date(2023, 9, 1), "2023/24", "2023-24", "2023"),
+    (date(2024, 3, 31), "2023/24", "2023-24", "2024"),
+    (date(2024, 4, 1), "2023/24", "2024-25", "2024"),
+])
+def test_academic_financial_and_calendar_years_switch_on_their_own_days(calendar, day, academic, financial, calendar_year):
+    assert calendar.xs((day, "academic_year"))["period"] == academic
+    assert calendar.xs((day, "financial_year"))["period"] == financial
+    assert calendar.xs((day, "calendar_year"))["period"] == calendar_year
+
+
+def test_every_day_has_exactly_one_period_of_each_type(calendar):
+    days = calendar.reset_index()
+    counts = days.groupby("calendar_date")["period_type"].nunique()
+    assert (counts == 4).all()
+    first, last = days["calendar_date"].min(), days["calendar_date"].max()
+    assert len(counts) == (last - first + timedelta(days=1)).days
+
+
+def test_headline_takes_latest_benchmarked_year_and_latest_quarter(demo_run: PipelineRun):
+    frame = headline(demo_run.kpi_comparison)
+    mart = duckdb.sql(f"select * from '{demo_run.kpi_comparison}'").df()
+    benchmarked = mart[(mart.period_type == "calendar_year") & mart.england_value.notna() & mart.value.notna()]
+    # One line per KPI DfE publishes, for the latest year it published, our own figure preferred.
+    assert sorted(frame.kpi_name) == sorted(benchmarked.kpi_name.unique())
+    for row in frame.itertuples():
+        latest_year = benchmarked[benchmarked.kpi_name == row.kpi_name].period.astype(int).max()
+        assert int(row.period) == latest_year
+        sources = set(benchmarked[(benchmarked.kpi_name == row.kpi_name) & (benchmarked.period == row.period)].value_source)
+        assert row.value_source == ("local" if "local" in sources else sorted(sources)[-1])
+    text = render(frame)
+    assert "Wyvern Vale (synthetic) (990)" in text
+    assert "New EHC plans issued within 20 weeks (excluding exceptions)" in text
