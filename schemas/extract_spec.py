@@ -67,7 +67,7 @@ class ExtractSpec:
     def schema(self) -> pa.DataFrameSchema:
         """The typed rules: one row per case per quarterly file, every rule lazily checked."""
         period_columns = {
-            SOURCE_PERIOD: pa.Column(str, nullable=False),
+            SOURCE_PERIOD: pa.Column(str, nullable=False, coerce=True),
             PERIOD_START: pa.Column(pa.DateTime, nullable=False, coerce=True),
             PERIOD_END: pa.Column(pa.DateTime, nullable=False, coerce=True),
         }
@@ -105,8 +105,9 @@ class ExtractSpec:
         return reported_column
 
 
+# Text columns coerce too: an empty table read back from DuckDB has `object` columns.
 def id_column() -> pa.Column:
-    return pa.Column(str, nullable=False, checks=pa.Check.str_length(min_value=1))
+    return pa.Column(str, nullable=False, checks=pa.Check.str_length(min_value=1), coerce=True)
 
 
 def date_column(*, required: bool) -> pa.Column:
@@ -114,7 +115,7 @@ def date_column(*, required: bool) -> pa.Column:
 
 
 def code_column(allowed: list[str], *, required: bool) -> pa.Column:
-    return pa.Column(str, checks=pa.Check.isin(allowed), nullable=not required)
+    return pa.Column(str, checks=pa.Check.isin(allowed), nullable=not required, coerce=True)
 
 
 def integer_column(low: int, high: int) -> pa.Column:

@@ -24,6 +24,7 @@ SMALL_COUNT_THRESHOLD = 5  # docs/kpis.md: setting `small_count_threshold`, defa
 
 # Statutory timescales in days (docs/kpis.md "Days and deadlines"): met on day N or earlier.
 PLAN_DAYS = 140
+NO_PLAN_DECISION_DAYS = 112
 DECISION_DAYS = 42
 ADVICE_DAYS = 42
 
@@ -31,6 +32,7 @@ ADVICE_TYPES = ["educational_psychology", "health", "social_care", "education", 
 LOCAL_KPIS = [
     "ehcp_20wk_incl_exc",
     "ehcp_20wk_excl_exc",
+    "ehc_no_plan_decision_16wk",
     "ehc_decision_6wk",
     "refusal_to_assess_rate",
     "advice_6wk",
@@ -227,6 +229,16 @@ def plan_cases(requests: pd.DataFrame, exclude_exceptions: bool) -> pd.DataFrame
     return counted_cases(requests["assessment_outcome_date"], issued & on_time, issued)
 
 
+def no_plan_decision_cases(requests: pd.DataFrame) -> pd.DataFrame:
+    """Decisions not to issue a plan after assessing, placed by the decision's date; within
+    16 weeks = decided by day 112."""
+    decided_no_plan = requests["assessment_outcome"].eq("plan_not_issued")
+    on_time = (
+        days_between(requests["request_received_date"], requests["assessment_outcome_date"]) <= NO_PLAN_DECISION_DAYS
+    )
+    return counted_cases(requests["assessment_outcome_date"], decided_no_plan & on_time, decided_no_plan)
+
+
 def decision_cases(requests: pd.DataFrame, as_at: pd.Timestamp) -> pd.DataFrame:
     """Decisions to assess or not (plus undecided requests past their deadline, as late),
     placed by the date the request was received; withdrawn requests left out."""
@@ -287,6 +299,7 @@ def expected_local_kpis(data_dir: Path) -> pd.DataFrame:
     by_kpi = {
         "ehcp_20wk_incl_exc": (plan_cases(requests, exclude_exceptions=False), request_quarters),
         "ehcp_20wk_excl_exc": (plan_cases(requests, exclude_exceptions=True), request_quarters),
+        "ehc_no_plan_decision_16wk": (no_plan_decision_cases(requests), request_quarters),
         "ehc_decision_6wk": (decision_cases(requests, as_at_date(request_quarters)), request_quarters),
         "refusal_to_assess_rate": (refusal_cases(requests), request_quarters),
         "advice_6wk": (advice_cases(advice, advice_as_at), advice_quarters),

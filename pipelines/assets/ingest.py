@@ -3,7 +3,7 @@
 
 import dagster as dg
 
-from pipelines.ingest.dfe import LAYOUTS, load_published_folder
+from pipelines.ingest.dfe import CANONICAL_TABLES, load_published_folder
 from pipelines.ingest.extracts import load_extract_folder
 from pipelines.ingest.keys import pseudonymisation_key
 from pipelines.resources import WarehouseResource
@@ -50,7 +50,7 @@ def local_extracts(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     yield dg.MaterializeResult(asset_key=QUARANTINE_KEY, metadata={"rows_quarantined": metadata["rows_quarantined"]})
 
 
-DFE_KEYS = [dg.AssetKey([RAW, layout.table]) for layout in LAYOUTS] + [dg.AssetKey([RAW, "dfe_files"])]
+DFE_KEYS = [dg.AssetKey([RAW, table]) for table in CANONICAL_TABLES] + [dg.AssetKey([RAW, "dfe_files"])]
 
 
 @dg.multi_asset(
@@ -62,9 +62,9 @@ def dfe_published_files(context: dg.AssetExecutionContext, warehouse: WarehouseR
     settings = warehouse.settings()
     with warehouse.build_connection() as connection:
         files = load_published_folder(connection, settings.benchmarks_dir)
-    recognised = [published for published in files if published.layout is not None]
+    recognised = [published for published in files if published.recognised]
     for published in files:
-        if published.layout is None:
+        if not published.recognised:
             context.log.warning(published.message)
     if not recognised:
         raise dg.Failure(f"No DfE file with a known layout under {settings.benchmarks_dir}")
@@ -72,7 +72,7 @@ def dfe_published_files(context: dg.AssetExecutionContext, warehouse: WarehouseR
         "benchmarks_dir": str(settings.benchmarks_dir),
         "files_recognised": len(recognised),
         "files_not_recognised": dg.MetadataValue.md(
-            "\n".join(f"- {published.message}" for published in files if published.layout is None) or "none"
+            "\n".join(f"- {published.message}" for published in files if not published.recognised) or "none"
         ),
     }
     for key in DFE_KEYS:

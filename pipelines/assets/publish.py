@@ -7,7 +7,7 @@ from pipelines.assets.transform import sendkpi_dbt_models
 from pipelines.publish import publish
 from pipelines.resources import WarehouseResource
 
-PUBLISHED_MARTS = ["kpi_comparison", "extract_load_summary"]
+PUBLISHED_MARTS = ["kpi_comparison", "extract_load_summary", "la_code_resolution"]
 
 
 @dg.asset(

@@ -10,12 +10,13 @@ A CSV whose header matches no known layout is reported, naming its columns.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
+from pipelines.ingest.dfe_workbooks import read_workbook_rows
 from pipelines.ingest.files import file_sha256
 
 # Columns every EHC plan release file starts with (explore education statistics conventions).
@@ -33,6 +34,9 @@ class Layout:
     table: str
     # canonical column -> the published column, lower case
     columns: dict[str, str]
+    # canonical columns this layout does not publish, with the value to store instead
+    # (DfE's own symbols, so staging reads them as it reads any published file)
+    constants: dict[str, str] = field(default_factory=dict)
     # how the release is named: "<prefix>_<year after the latest time_period>" or a fixed name
     release_prefix: str | None = None
     fixed_release: str | None = None
@@ -45,20 +49,27 @@ class Layout:
             return header == set(self.exact_header)
         return set(self.columns.values()) <= header
 
+    @property
+    def canonical_columns(self) -> list[str]:
+        return [*self.columns, *self.constants]
+
 
 def _same(names: list[str]) -> dict[str, str]:
     return {name: name for name in names}
 
 
+# Columns not published in a release are stored as DfE's "x" (not available).
+_NOT_IN_RELEASE = "x"
+
 LAYOUTS: tuple[Layout, ...] = (
     Layout(
-        name="EHC plans release: 20-week timeliness (2023 onwards layout)",
+        name="EHC plans release: 20-week timeliness",
         table="dfe_ehcp_timeliness",
         columns=_same(_GEOGRAPHY + [
             "breakdown_topic", "breakdown", "plans_issued_den", "plans_issued_den_ex",
             "plans_issued_within_20_weeks", "plans_issued_20_weeks_ex",
-            "pc_plans_issued_within_20_weeks",
-        ]) | {"pc_plans_issued_20_weeks_ex": "pc_plans_issued_20_weeks_ex"},
+            "pc_plans_issued_within_20_weeks", "pc_plans_issued_20_weeks_ex",
+        ]),
         release_prefix="dfe_ehcp",
     ),
     Layout(
@@ -72,14 +83,76 @@ LAYOUTS: tuple[Layout, ...] = (
         release_prefix="dfe_ehcp",
     ),
     Layout(
-        name="Statistical neighbours (wide: SN_1..SN_10 with closeness)",
+        name="EHC plans release: EHC needs assessments",
+        table="dfe_ehcp_assessments",
+        columns=_same(_GEOGRAPHY + [
+            "breakdown_topic", "breakdown", "assess_issued", "assess_not_issued",
+            "outcome_decision_within_time", "outcome_decision_over_time", "outcome_decision_within_time_pc",
+        ]),
+        release_prefix="dfe_ehcp",
+    ),
+    Layout(
+        name="EHC plans release: annual reviews",
+        table="dfe_ehcp_annual_reviews",
+        # DfE's own spelling ("decsion") in the published file; canonical names are spelt right.
+        columns=_same(_GEOGRAPHY + ["breakdown_topic", "breakdown", "review_expected", "total_review_meeting"])
+        | {
+            "number_decision_4weeks": "number_decsion_4weeks",
+            "number_decision_gt_4weeks": "number_decision_gt_4weeks",
+            "pc_decision_4weeks": "pc_decsion_4weeks",
+        },
+        release_prefix="dfe_ehcp",
+    ),
+    Layout(
+        name="SEN2 management information (2014-2021): 20-week timeliness",
+        table="dfe_ehcp_timeliness",
+        columns=_same(_GEOGRAPHY) | {
+            "plans_issued_den": "totincexcehc",
+            "plans_issued_den_ex": "totnoexcehc",
+            "plans_issued_within_20_weeks": "incexc20weekehc",
+            "plans_issued_20_weeks_ex": "noexc20weekehc",
+            "pc_plans_issued_within_20_weeks": "incexc20weekrate",
+            "pc_plans_issued_20_weeks_ex": "noexc20weekrate",
+        },
+        # SEN2 MI has headline rows only.
+        constants={"breakdown_topic": "All EHC plans issued", "breakdown": "All EHC plans issued"},
+        release_prefix="dfe_sen2",
+    ),
+    Layout(
+        name="SEN2 management information (2014-2021): requests for EHC needs assessment",
+        table="dfe_ehcp_requests",
+        columns=_same(_GEOGRAPHY) | {
+            "requests_received_in_year": "inreqehc",
+            "requests_decided_not_to_assess": "assrefusedehc",
+            "request_not_assess_pc": "assrefusedehc_pc",
+        },
+        constants={
+            "breakdown_topic": "All requests for EHC needs assessments",
+            "breakdown": "All requests for EHC needs assessments",
+            "requests_decided_to_assess": _NOT_IN_RELEASE,
+            "request_outcome_six_weeks": _NOT_IN_RELEASE,
+            "request_outcome_over_6_weeks": _NOT_IN_RELEASE,
+            "request_outcome_six_weeks_pc": _NOT_IN_RELEASE,
+        },
+        release_prefix="dfe_sen2",
+    ),
+    Layout(
+        name="Statistical neighbours 2025 model (wide CSV: SN_1..SN_10 with closeness)",
         table="dfe_sn_model_wide",
         columns=_same(["old_la_code", "la_name"])
         | {f"sn_{rank}": f"sn_{rank}" for rank in range(1, 11)}
         | {f"sn_{rank}p": f"sn_{rank}p" for rank in range(1, 11)},
-        # The wide CSV with closeness bands is how DfE ships the 2025 model (the 2021 model
-        # came as a workbook with a different layout).
+        # The wide CSV with closeness bands is how DfE ships the 2025 model; the 2021 model
+        # came as a workbook (pipelines/ingest/dfe_workbooks.py).
         fixed_release="sn_model_2025",
+    ),
+    Layout(
+        name="Statistical neighbours 2021 model (workbook: SN1..SN10 with closeness)",
+        table="dfe_sn_model_wide",
+        columns={"old_la_code": "la_num", "la_name": "la_name"}
+        | {f"sn_{rank}": f"sn{rank}" for rank in range(1, 11)}
+        | {f"sn_{rank}p": f"sn{rank}_snp" for rank in range(1, 11)},
+        fixed_release="sn_model_2021",
     ),
     Layout(
         name="Local authority codes with dates of operation",
@@ -103,16 +176,30 @@ LAYOUTS: tuple[Layout, ...] = (
     ),
 )
 
-# The canonical tables' columns: the layout's canonical names plus provenance.
-PROVENANCE = ["release", "source_file"]
+# Every canonical table and its columns (layouts feeding one table share its columns).
+CANONICAL_TABLES: dict[str, list[str]] = {}
+for _layout in LAYOUTS:
+    CANONICAL_TABLES.setdefault(_layout.table, _layout.canonical_columns)
+    assert set(CANONICAL_TABLES[_layout.table]) == set(_layout.canonical_columns), _layout.name
+
+# Provenance on every canonical row: the release, the year it was published (releases are
+# ordered by it: "dfe_sen2_2022" must not outrank "dfe_ehcp_2025" by name), the file.
+PROVENANCE = ["release", "release_year", "source_file"]
 
 
 @dataclass(frozen=True)
 class PublishedFile:
+    """A file found under the benchmarks folder and the layouts it matched (a SEN2 MI file
+    feeds two canonical tables); none matched: `message` names the columns not recognised."""
+
     path: Path
-    layout: Layout | None
+    layouts: tuple[Layout, ...]
     header: list[str]
     message: str = ""
+
+    @property
+    def recognised(self) -> bool:
+        return bool(self.layouts)
 
 
 def read_header(path: Path) -> list[str]:
@@ -124,32 +211,48 @@ def read_header(path: Path) -> list[str]:
         return []
 
 
+def _matching(header: set[str]) -> tuple[Layout, ...]:
+    return tuple(layout for layout in LAYOUTS if layout.matches(header))
+
+
+def recognise_workbook(path: Path) -> PublishedFile:
+    """A workbook is recognised by a header row somewhere in its first rows."""
+    try:
+        rows = read_workbook_rows(path, lambda header: bool(_matching(header)))
+    except Exception as error:  # openpyxl raises many types for a damaged workbook
+        return PublishedFile(path, (), [], f"{path}: not a readable workbook ({error})")
+    if rows is None:
+        return PublishedFile(path, (), [], f"{path}: no header row of a known DfE layout in its first rows")
+    return PublishedFile(path, _matching(set(rows.columns)), list(rows.columns))
+
+
 def recognise(path: Path) -> PublishedFile:
     header = read_header(path)
     found = set(header)
-    # Most specific first: a layout whose columns are a superset wins.
-    for layout in sorted(LAYOUTS, key=lambda item: -len(item.columns)):
-        if layout.matches(found):
-            return PublishedFile(path, layout, header)
+    matched = _matching(found)
+    if matched:
+        return PublishedFile(path, matched, header)
     known = set().union(*(set(layout.columns.values()) for layout in LAYOUTS))
     unknown = [column for column in header if column not in known]
     return PublishedFile(
-        path, None, header,
+        path, (), header,
         f"{path}: layout not recognised; columns not in any known DfE layout: {', '.join(unknown[:20]) or '(none)'}",
     )
 
 
 def discover(folder: Path) -> list[PublishedFile]:
-    """Every CSV under the folder, any depth, any name, each with its layout or a reason."""
+    """Every CSV and workbook under the folder, any depth, any name, with its layouts or a reason."""
     if not folder.is_dir():
         return []
-    return [recognise(path) for path in sorted(folder.rglob("*.csv")) if not path.name.startswith(".")]
-
-
-def _select_list(layout: Layout, header: list[str]) -> str:
-    # read_csv keeps the published spelling (PC_ vs pc_); address each column by its real name.
-    real_names = {column.lower(): column for column in header}
-    return ", ".join(f'"{real_names[published]}" as {canonical}' for canonical, published in layout.columns.items())
+    found = []
+    for path in sorted(folder.rglob("*")):
+        if path.name.startswith((".", "~$")) or not path.is_file():
+            continue
+        if path.suffix.lower() == ".csv":
+            found.append(recognise(path))
+        elif path.suffix.lower() == ".xlsx":
+            found.append(recognise_workbook(path))
+    return found
 
 
 def _real_header(connection: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
@@ -159,17 +262,24 @@ def _real_header(connection: duckdb.DuckDBPyConnection, path: Path) -> list[str]
     ).fetchall()]
 
 
-def _release_name(connection: duckdb.DuckDBPyConnection, layout: Layout, path: Path) -> str:
+def _select_list(layout: Layout, header: list[str]) -> str:
+    # read_csv keeps the published spelling (PC_ vs pc_); address each column by its real name.
+    real_names = {column.lower(): column for column in header}
+    published = [f'"{real_names[source]}" as {canonical}' for canonical, source in layout.columns.items()]
+    constants = [f"'{value}' as {canonical}" for canonical, value in layout.constants.items()]
+    return ", ".join(published + constants)
+
+
+def _release(connection: duckdb.DuckDBPyConnection, layout: Layout, relation_sql: str, params: list) -> tuple[str, int | None]:
+    """(release name, year published). DfE publishes each calendar year's statistics the
+    following June, so data to 2024 is the 2025 release."""
     if layout.fixed_release:
-        return layout.fixed_release
-    if layout.release_prefix is None:
-        return path.stem
+        year = layout.fixed_release.rsplit("_", 1)[-1]
+        return layout.fixed_release, int(year) if year.isdigit() else None
     latest = connection.execute(
-        "select max(try_cast(left(time_period, 4) as integer)) from read_csv(?, all_varchar = true, header = true)",
-        [str(path)],
+        f"select max(try_cast(left(time_period, 4) as integer)) from {relation_sql}", params
     ).fetchone()[0]
-    # DfE publishes each calendar year's statistics the following June: data to 2024 = 2025 release.
-    return f"{layout.release_prefix}_{latest + 1}"
+    return f"{layout.release_prefix}_{latest + 1}", latest + 1
 
 
 def ensure_tables(connection: duckdb.DuckDBPyConnection) -> None:
@@ -178,9 +288,11 @@ def ensure_tables(connection: duckdb.DuckDBPyConnection) -> None:
         "create table if not exists raw.dfe_files (file_path varchar, file_sha256 varchar, layout varchar, "
         "canonical_table varchar, release varchar, rows_loaded integer, message varchar, loaded_at timestamp)"
     )
-    for layout in LAYOUTS:
-        columns = ", ".join(f"{name} varchar" for name in [*PROVENANCE, *layout.columns])
-        connection.execute(f"create table if not exists raw.{layout.table} ({columns})")
+    for table, columns in CANONICAL_TABLES.items():
+        definitions = ", ".join(
+            f"{name} {'integer' if name == 'release_year' else 'varchar'}" for name in [*PROVENANCE, *columns]
+        )
+        connection.execute(f"create table if not exists raw.{table} ({definitions})")
 
 
 def load_published_folder(connection: duckdb.DuckDBPyConnection, folder: Path) -> list[PublishedFile]:
@@ -190,8 +302,8 @@ def load_published_folder(connection: duckdb.DuckDBPyConnection, folder: Path) -
     connection.execute("begin transaction")
     try:
         connection.execute("delete from raw.dfe_files")
-        for layout in LAYOUTS:
-            connection.execute(f"delete from raw.{layout.table}")
+        for table in CANONICAL_TABLES:
+            connection.execute(f"delete from raw.{table}")
         for published in files:
             _load_one(connection, published)
         connection.execute("commit")
@@ -202,25 +314,35 @@ def load_published_folder(connection: duckdb.DuckDBPyConnection, folder: Path) -
 
 
 def _load_one(connection: duckdb.DuckDBPyConnection, published: PublishedFile) -> None:
-    path, layout = published.path, published.layout
+    path = published.path
+    sha256 = file_sha256(path)
     now = datetime.now()
-    if layout is None:
+    if not published.recognised:
         connection.execute(
-            "insert into raw.dfe_files values (?, ?, null, null, null, 0, ?, ?)",
-            [str(path), file_sha256(path), published.message, now],
+            "insert into raw.dfe_files values (?, ?, null, null, null, 0, ?, ?)", [str(path), sha256, published.message, now]
         )
         return
-    release = _release_name(connection, layout, path)
-    select_list = _select_list(layout, _real_header(connection, path))
-    connection.execute(
-        f"insert into raw.{layout.table} select ? as release, ? as source_file, {select_list} "
-        "from read_csv(?, all_varchar = true, header = true)",
-        [release, str(path), str(path)],
-    )
-    rows = connection.execute(
-        f"select count(*) from raw.{layout.table} where source_file = ?", [str(path)]
-    ).fetchone()[0]
-    connection.execute(
-        "insert into raw.dfe_files values (?, ?, ?, ?, ?, ?, ?, ?)",
-        [str(path), file_sha256(path), layout.name, layout.table, release, rows, f"loaded {rows} rows", now],
-    )
+    if path.suffix.lower() == ".xlsx":
+        rows = read_workbook_rows(path, lambda found: set(published.header) == found)
+        connection.register("workbook_rows", rows)
+        relation_sql, params, header = "workbook_rows", [], published.header
+    else:
+        relation_sql, params = "read_csv(?, all_varchar = true, header = true)", [str(path)]
+        header = _real_header(connection, path)
+    for layout in published.layouts:
+        release, release_year = _release(connection, layout, relation_sql, params)
+        columns = ", ".join([*PROVENANCE, *layout.canonical_columns])
+        connection.execute(
+            f"insert into raw.{layout.table} ({columns}) "
+            f"select ?, ?, ?, {_select_list(layout, header)} from {relation_sql}",
+            [release, release_year, str(path), *params],
+        )
+        rows = connection.execute(
+            f"select count(*) from raw.{layout.table} where source_file = ? and release = ?", [str(path), release]
+        ).fetchone()[0]
+        connection.execute(
+            "insert into raw.dfe_files values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [str(path), sha256, layout.name, layout.table, release, rows, f"loaded {rows} rows", now],
+        )
+    if path.suffix.lower() == ".xlsx":
+        connection.unregister("workbook_rows")

@@ -7,6 +7,7 @@ with timescales as (
     select
         max(case when timescale_id = 'final_ehc_plan' then days end) as final_plan_days,
         max(case when timescale_id = 'decision_to_assess' then days end) as decision_days,
+        max(case when timescale_id = 'decision_not_to_issue' then days end) as no_plan_decision_days,
         max(case when timescale_id = 'statutory_advice' then days end) as advice_days
     from {{ ref('statutory_timescales') }}
 ),
@@ -17,6 +18,7 @@ requests as (
         timescales.*,
         {{ dbt.datediff('request_received_date', 'final_plan_issued_date', 'day') }} as days_to_final_plan,
         {{ dbt.datediff('request_received_date', 'decision_date', 'day') }} as days_to_decision,
+        {{ dbt.datediff('request_received_date', 'assessment_outcome_date', 'day') }} as days_to_assessment_outcome,
         cast({{ dbt.dateadd('day', 'timescales.decision_days', 'request_received_date') }} as date) as decision_due_date
     from {{ ref('int_ehc_requests_latest') }} as requests
     cross join timescales
@@ -53,6 +55,18 @@ final_plans as (
     from requests
     where final_plan_issued_date is not null
       and exception_reason is null
+),
+
+no_plan_decisions as (
+    -- Decisions not to issue a plan after assessing count in the period they were made
+    -- (DfE's assessments file counts them by calendar year of the decision).
+    select
+        'ehc_no_plan_decision_16wk' as kpi_id,
+        request_pseudonym as case_pseudonym,
+        assessment_outcome_date as counted_on,
+        days_to_assessment_outcome <= no_plan_decision_days as counts_in_numerator
+    from requests
+    where assessment_outcome = 'plan_not_issued'
 ),
 
 decisions as (
@@ -101,6 +115,8 @@ advice_kpis as (
 )
 
 select * from final_plans
+union all
+select * from no_plan_decisions
 union all
 select * from decisions
 union all

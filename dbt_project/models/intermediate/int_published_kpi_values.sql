@@ -9,9 +9,17 @@ requests as (
     select * from {{ ref('stg_dfe__ehcp_requests') }}
 ),
 
+assessments as (
+    select * from {{ ref('stg_dfe__ehcp_assessments') }}
+),
+
+annual_reviews as (
+    select * from {{ ref('stg_dfe__ehcp_annual_reviews') }}
+),
+
 kpi_rows as (
     select
-        release, calendar_year, geographic_level, region_code, region_name, old_la_code, la_name,
+        release, release_year, calendar_year, geographic_level, region_code, region_name, old_la_code, la_name,
         'ehcp_20wk_excl_exc' as kpi_id,
         plans_issued_within_20_weeks_excl_exceptions as numerator,
         plans_issued_excl_exceptions as denominator,
@@ -22,7 +30,7 @@ kpi_rows as (
     union all
 
     select
-        release, calendar_year, geographic_level, region_code, region_name, old_la_code, la_name,
+        release, release_year, calendar_year, geographic_level, region_code, region_name, old_la_code, la_name,
         'ehcp_20wk_incl_exc',
         plans_issued_within_20_weeks,
         plans_issued,
@@ -33,7 +41,7 @@ kpi_rows as (
     union all
 
     select
-        release, calendar_year, geographic_level, region_code, region_name, old_la_code, la_name,
+        release, release_year, calendar_year, geographic_level, region_code, region_name, old_la_code, la_name,
         'ehc_decision_6wk',
         decisions_within_6_weeks,
         decisions_within_6_weeks + decisions_over_6_weeks,
@@ -46,7 +54,7 @@ kpi_rows as (
     -- DfE left request_not_assess_pc unpublished ('x') before 2023 but published both
     -- counts: the rate is then computed from them, as DfE defines it, to one decimal place.
     select
-        release, calendar_year, geographic_level, region_code, region_name, old_la_code, la_name,
+        release, release_year, calendar_year, geographic_level, region_code, region_name, old_la_code, la_name,
         'refusal_to_assess_rate',
         requests_decided_not_to_assess,
         requests_received,
@@ -60,6 +68,28 @@ kpi_rows as (
             else pct_requests_not_assessed_missing_reason
         end
     from requests
+
+    union all
+
+    select
+        release, release_year, calendar_year, geographic_level, region_code, region_name, old_la_code, la_name,
+        'ehc_no_plan_decision_16wk',
+        decisions_not_to_issue_within_16_weeks,
+        decisions_not_to_issue_within_16_weeks + decisions_not_to_issue_over_16_weeks,
+        pct_decisions_not_to_issue_within_16_weeks,
+        pct_decisions_not_to_issue_within_16_weeks_missing_reason
+    from assessments
+
+    union all
+
+    select
+        release, release_year, calendar_year, geographic_level, region_code, region_name, old_la_code, la_name,
+        'annual_review_decision_4wk',
+        review_decisions_within_4_weeks,
+        review_decisions_within_4_weeks + review_decisions_over_4_weeks,
+        pct_review_decisions_within_4_weeks,
+        pct_review_decisions_within_4_weeks_missing_reason
+    from annual_reviews
 ),
 
 with_geography as (
@@ -81,7 +111,7 @@ ranked as (
         *,
         row_number() over (
             partition by geographic_level, geography_code, kpi_id, calendar_year
-            order by release desc
+            order by release_year desc, release desc
         ) as release_rank
     from with_geography
 )

@@ -191,7 +191,7 @@ select
     coalesce(ours.denominator < {{ var('small_count_threshold') }}, false) as is_small_count,
     england.value as england_value,
     region.value as region_value,
-    case when ours.period_type = 'calendar_year' then 'sn_model_{{ var("sn_model") }}' end as sn_model,
+    'sn_model_{{ var("sn_model") }}' as sn_model,
     neighbour_means.sn_mean,
     neighbour_means.sn_count,
     ranked.national_rank,

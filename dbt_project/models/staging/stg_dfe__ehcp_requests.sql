@@ -1,6 +1,7 @@
 -- Headline rows of DfE's requests-for-assessment file, numbers typed, symbols kept as reasons.
 select
     release,
+    release_year,
     source_file,
     cast(left(time_period, 4) as integer) as calendar_year,
     geographic_level,

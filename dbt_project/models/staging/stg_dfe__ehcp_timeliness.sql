@@ -2,6 +2,7 @@
 -- The headline label changed between releases ("All EHC plans issued" -> "All EHC plans").
 select
     release,
+    release_year,
     source_file,
     cast(left(time_period, 4) as integer) as calendar_year,
     geographic_level,

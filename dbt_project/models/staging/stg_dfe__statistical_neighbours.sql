@@ -1,4 +1,5 @@
--- DfE's wide neighbour file as one row per LA and neighbour (old LA codes).
+-- DfE's neighbour files (2025 CSV, 2021 workbook) as one row per LA and neighbour (old LA
+-- codes). An empty cell or '-' (the 2021 workbook's "no neighbour") is not a neighbour.
 {%- set ranks = range(1, 11) %}
 {% for rank in ranks %}
 select
@@ -9,5 +10,6 @@ select
     trim(sn_{{ rank }}p) as closeness
 from {{ source('raw', 'dfe_sn_model_wide') }}
 where nullif(trim(sn_{{ rank }}), '') is not null
+  and trim(sn_{{ rank }}) <> '-'
 {% if not loop.last %}union all{% endif %}
 {%- endfor %}
