@@ -8,8 +8,9 @@ their own working directory, which is not always ours.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -27,9 +28,22 @@ _DEFAULTS = {
     "pseudonymisation_key_file": "",
 }
 
+# DfE's explore education statistics public API, version 1 (`sendkpi benchmarks fetch`).
+DEFAULT_EES_API_URL = "https://api.education.gov.uk/statistics/v1"
+
 
 class SettingsError(RuntimeError):
     """A setting is missing or invalid; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """The [fetch] section: where `sendkpi benchmarks fetch` downloads DfE's releases from."""
+
+    ees_api_url: str = DEFAULT_EES_API_URL
+    timeout_seconds: int = 60
+    # data set name -> EES API data set id
+    data_sets: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -40,10 +54,16 @@ class Settings:
     sn_model: str
     small_count_threshold: int
     pseudonymisation_key: str | None
+    fetch: FetchSettings = field(default_factory=FetchSettings)
 
     @property
     def raw_dir(self) -> Path:
         return self.data_dir / "raw"
+
+    @property
+    def fetched_benchmarks_dir(self) -> Path:
+        """Where `sendkpi benchmarks fetch` writes DfE's releases and their provenance."""
+        return self.raw_dir / "benchmarks"
 
     @property
     def marts_dir(self) -> Path:
@@ -107,9 +127,31 @@ def _whole_number(value: object, name: str) -> int:
     return int(text)
 
 
+def _fetch_settings(section: object) -> FetchSettings:
+    """The [fetch] section; only its API address has an environment override (SENDKPI_EES_API_URL)."""
+    if not isinstance(section, dict):
+        raise SettingsError("[fetch] must be a table")
+    url = str(os.environ.get("SENDKPI_EES_API_URL") or section.get("ees_api_url", DEFAULT_EES_API_URL)).strip()
+    if not url.startswith(("https://", "http://")):
+        raise SettingsError(f"fetch.ees_api_url must be an http(s) address, not {url!r}")
+    data_sets = section.get("data_sets", {})
+    if not isinstance(data_sets, dict):
+        raise SettingsError("[fetch.data_sets] must be a table of name = \"data set id\"")
+    for name, data_set_id in data_sets.items():
+        # The name becomes a folder and file name under raw/benchmarks.
+        if not re.fullmatch(r"[a-z0-9_]+", name) or not isinstance(data_set_id, str):
+            raise SettingsError(f"fetch.data_sets: {name} = {data_set_id!r} must be snake_case name = \"id\"")
+    return FetchSettings(
+        ees_api_url=url.rstrip("/"),
+        timeout_seconds=_whole_number(section.get("timeout_seconds", 60), "fetch.timeout_seconds"),
+        data_sets={name: data_set_id.strip() for name, data_set_id in data_sets.items()},
+    )
+
+
 def load_settings(config_file: Path = CONFIG_FILE) -> Settings:
     """Read the settings now (environment variables are looked up on every call)."""
     values = {**_DEFAULTS, **_read_config_file(config_file)}
+    fetch = _fetch_settings(values.pop("fetch", {}))
     for key in _DEFAULTS:
         env_value = os.environ.get(f"SENDKPI_{key.upper()}")
         if env_value is not None and env_value != "":
@@ -132,4 +174,5 @@ def load_settings(config_file: Path = CONFIG_FILE) -> Settings:
         sn_model=str(values["sn_model"]),
         small_count_threshold=threshold,
         pseudonymisation_key=_read_key(str(values["pseudonymisation_key_file"]), base),
+        fetch=fetch,
     )

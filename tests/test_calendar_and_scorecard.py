@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import duckdb
+import pandas as pd
 import pytest
 
 from pipelines.periods import FinancialQuarter
@@ -58,10 +59,14 @@ def test_every_day_has_exactly_one_period_of_each_type(calendar):
 def test_headline_takes_latest_benchmarked_year_and_latest_quarter(demo_run: PipelineRun):
     frame = headline(demo_run.kpi_comparison)
     mart = duckdb.sql(f"select * from '{demo_run.kpi_comparison}'").df()
-    benchmarked = mart[(mart.period_type == "calendar_year") & mart.england_value.notna() & mart.value.notna()]
-    # One line per KPI DfE publishes, for the latest year it published, our own figure preferred.
-    assert sorted(frame.kpi_name) == sorted(benchmarked.kpi_name.unique())
-    for row in frame.itertuples():
+    calendar = mart[(mart.period_type == "calendar_year") & mart.value.notna()]
+    benchmarked = calendar[calendar.england_value.notna()]
+    # One line per KPI; a KPI DfE does not publish (advice) shows our latest year, unbenchmarked.
+    assert sorted(frame.kpi_name) == sorted(mart.kpi_name.unique())
+    for row in frame[~frame.kpi_name.isin(benchmarked.kpi_name)].itertuples():
+        assert int(row.period) == calendar[calendar.kpi_name == row.kpi_name].period.astype(int).max()
+        assert row.value_source == "local" and pd.isna(row.england_value)
+    for row in frame[frame.kpi_name.isin(benchmarked.kpi_name)].itertuples():
         latest_year = benchmarked[benchmarked.kpi_name == row.kpi_name].period.astype(int).max()
         assert int(row.period) == latest_year
         sources = set(benchmarked[(benchmarked.kpi_name == row.kpi_name) & (benchmarked.period == row.period)].value_source)

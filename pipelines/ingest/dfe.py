@@ -282,28 +282,27 @@ def _release(connection: duckdb.DuckDBPyConnection, layout: Layout, relation_sql
     return f"{layout.release_prefix}_{latest + 1}", latest + 1
 
 
-def ensure_tables(connection: duckdb.DuckDBPyConnection) -> None:
+def recreate_tables(connection: duckdb.DuckDBPyConnection) -> None:
+    """The canonical tables hold what the benchmarks folder holds now, so they are made anew
+    on every load: a warehouse built by an earlier version gets the current columns."""
     connection.execute("create schema if not exists raw")
     connection.execute(
-        "create table if not exists raw.dfe_files (file_path varchar, file_sha256 varchar, layout varchar, "
+        "create or replace table raw.dfe_files (file_path varchar, file_sha256 varchar, layout varchar, "
         "canonical_table varchar, release varchar, rows_loaded integer, message varchar, loaded_at timestamp)"
     )
     for table, columns in CANONICAL_TABLES.items():
         definitions = ", ".join(
             f"{name} {'integer' if name == 'release_year' else 'varchar'}" for name in [*PROVENANCE, *columns]
         )
-        connection.execute(f"create table if not exists raw.{table} ({definitions})")
+        connection.execute(f"create or replace table raw.{table} ({definitions})")
 
 
 def load_published_folder(connection: duckdb.DuckDBPyConnection, folder: Path) -> list[PublishedFile]:
     """Replace the canonical tables with what the folder holds now, in one transaction."""
     files = discover(folder)
-    ensure_tables(connection)
     connection.execute("begin transaction")
     try:
-        connection.execute("delete from raw.dfe_files")
-        for table in CANONICAL_TABLES:
-            connection.execute(f"delete from raw.{table}")
+        recreate_tables(connection)
         for published in files:
             _load_one(connection, published)
         connection.execute("commit")
