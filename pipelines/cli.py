@@ -5,6 +5,7 @@
     sendkpi scorecard          print the headline comparison from the published marts
     sendkpi sample             write the synthetic sample (extracts + DfE-layout benchmarks)
     sendkpi demo               sample, materialise and scorecard in one go
+    sendkpi benchmarks fetch   download DfE's current releases (EES API) into raw/benchmarks
 """
 
 from __future__ import annotations
@@ -126,6 +127,26 @@ def sample(settings: Settings) -> int:
     return 0
 
 
+def benchmarks_fetch(settings: Settings) -> int:
+    from pipelines.fetch import FetchError, fetch_benchmarks, provenance_path
+
+    def report(outcome) -> None:
+        print(outcome.message, file=sys.stdout if outcome.ok else sys.stderr)
+
+    print(f"Fetching DfE data sets from {settings.fetch.ees_api_url} into {settings.fetched_benchmarks_dir}")
+    try:
+        outcomes = fetch_benchmarks(settings, report)
+    except FetchError as error:
+        print(f"Benchmarks fetch: {error}", file=sys.stderr)
+        return 1
+    fetched = sum(outcome.ok for outcome in outcomes)
+    print(f"Fetched {fetched} of {len(outcomes)} data sets; provenance in {provenance_path(settings)}")
+    if fetched and not settings.fetched_benchmarks_dir.is_relative_to(settings.benchmarks_dir):
+        print(f"The pipeline reads DfE files from {settings.benchmarks_dir}: set benchmarks_dir "
+              f"(or SENDKPI_BENCHMARKS_DIR) to {settings.fetched_benchmarks_dir} to use these.")
+    return 0 if fetched == len(outcomes) else 1
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sendkpi", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -136,6 +157,10 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("scorecard", help="print the headline comparison table")
     commands.add_parser("sample", help="write the synthetic sample into the data folder")
     commands.add_parser("demo", help="sample + materialise + scorecard")
+    benchmarks = commands.add_parser("benchmarks", help="DfE published data: fetch")
+    benchmarks.add_subparsers(dest="benchmarks_command", required=True).add_parser(
+        "fetch", help="download DfE's current releases from the EES API into raw/benchmarks, checked"
+    )
     return parser
 
 
@@ -151,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
             return scorecard(settings)
         if arguments.command == "sample":
             return sample(settings)
+        if arguments.command == "benchmarks":
+            return benchmarks_fetch(settings)
         return sample(settings) or materialise(settings) or scorecard(settings)
     except SettingsError as error:
         print(f"Settings: {error}", file=sys.stderr)

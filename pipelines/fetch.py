@@ -105,7 +105,8 @@ def provenance_path(settings: Settings) -> Path:
 def fetch_benchmarks(settings: Settings, report: Callable[[Outcome], None] | None = None) -> list[Outcome]:
     """Fetch every configured data set; `report` is called as each one finishes."""
     if not settings.fetch.data_sets:
-        raise FetchError("no data sets configured: add name = \"API data set id\" lines to [fetch.data_sets] in sendkpi.toml")
+        raise FetchError("no data sets configured: add name = \"API data set id\" lines to "
+                         "[fetch.data_sets] in sendkpi.toml")
     _read_provenance(provenance_path(settings))  # refuse before downloading if it is unreadable
     outcomes = []
     for name, data_set_id in settings.fetch.data_sets.items():
@@ -122,7 +123,8 @@ def fetch_benchmarks(settings: Settings, report: Callable[[Outcome], None] | Non
 def _fetch_one(settings: Settings, name: str, data_set_id: str) -> Outcome:
     table = EXPECTED_TABLES.get(name)
     if table is None:
-        raise _Rejected("unknown data set", f"no DfE layout is expected for {name!r}; known names: {', '.join(EXPECTED_TABLES)}")
+        raise _Rejected("unknown data set",
+                        f"no DfE layout is expected for {name!r}; known names: {', '.join(EXPECTED_TABLES)}")
     if not _DATA_SET_ID.fullmatch(data_set_id):
         raise _Rejected("not configured", f"{data_set_id!r} is not an EES API data set id: set the data set's "
                         "\"API data set ID\" from the EES data catalogue in [fetch.data_sets] of sendkpi.toml")
@@ -138,19 +140,17 @@ def _fetch_one(settings: Settings, name: str, data_set_id: str) -> Outcome:
     except OSError as error:
         raise _Rejected("cannot write", f"{folder}: {error.strerror or error}") from None
     temporary = _download(csv_url, folder, name, timeout)
+    destination = folder / f"{name}_{summary.version}.csv"
     try:
         rows = _verify(temporary, table)
         sha256 = file_sha256(temporary)
-        destination = folder / f"{name}_{summary.version}.csv"
         os.replace(temporary, destination)
     except OSError as error:
-        raise _Rejected("cannot write", f"{folder}: {error.strerror or error}") from None
+        raise _Rejected("cannot write", f"{destination}: {error.strerror or error}") from None
     finally:
         temporary.unlink(missing_ok=True)  # gone already when the rename succeeded
 
     replaced = sorted(path.name for path in folder.glob(f"{name}_*.csv") if path != destination)
-    for old_name in replaced:
-        (folder / old_name).unlink(missing_ok=True)
     _record(settings, name, {
         "id": data_set_id,
         "version": summary.version,
@@ -166,6 +166,8 @@ def _fetch_one(settings: Settings, name: str, data_set_id: str) -> Outcome:
         "file": destination.relative_to(settings.fetched_benchmarks_dir).as_posix(),
         "replaced": replaced,
     })
+    for old_name in replaced:
+        (folder / old_name).unlink(missing_ok=True)
 
     notes = []
     if replaced:
@@ -302,7 +304,7 @@ def _verify(path: Path, table: str) -> int:
             next(reader, None)
             rows = sum(1 for row in reader if any(cell.strip() for cell in row))
     except UnicodeDecodeError as error:
-        raise _Rejected("not UTF-8", f"byte {error.start} is not UTF-8 text") from None
+        raise _Rejected("not UTF-8", f"the CSV is not UTF-8 text ({error.reason})") from None
     except csv.Error as error:
         raise _Rejected("not a readable CSV", str(error)) from None
     if rows == 0:
@@ -345,12 +347,11 @@ def _record(settings: Settings, name: str, entry: dict) -> None:
     path = provenance_path(settings)
     provenance = _read_provenance(path)
     provenance["data_sets"][name] = entry
+    temporary = path.with_name(f".{PROVENANCE_FILE}.{os.getpid()}.part")
     try:
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=".provenance_",
-                                         suffix=".json.part", delete=False) as handle:
-            json.dump(provenance, handle, indent=2, sort_keys=True)
-            handle.write("\n")
-        os.replace(handle.name, path)
+        temporary.write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(temporary, path)
     except OSError as error:
-        Path(handle.name).unlink(missing_ok=True)
-        raise _Rejected("cannot record provenance", f"{path}: {error.strerror or error}") from None
+        temporary.unlink(missing_ok=True)
+        raise _Rejected("cannot record provenance", f"{path}: {error.strerror or error}; "
+                        f"{entry['file']} is in place but unrecorded: fetch again") from None
