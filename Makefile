@@ -31,7 +31,7 @@ test: install
 
 ## Open the Dagster UI on http://127.0.0.1:3000 (runs kept in .dagster_home).
 dev: install
-	mkdir -p .dagster_home
+	mkdir -p .dagster_home && cp dagster.yaml .dagster_home/dagster.yaml
 	DAGSTER_HOME=$(CURDIR)/.dagster_home PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/dagster dev -m pipelines.definitions
 
 clean:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.periods import FinancialQuarter
 from pipelines.settings import Settings, SettingsError, load_settings
 
 
@@ -52,14 +53,18 @@ def _failure_text(error) -> str:
     return " <- ".join(parts)
 
 
-def materialise(settings: Settings) -> int:
+def materialise(settings: Settings, quarter: str | None = None) -> int:
+    """Every quarter's files (the default) or one quarter's, then marts and publishing."""
     from pipelines.definitions import defs
+    from pipelines.partitions import all_quarters_tags
 
-    print(f"Materialising for LA {settings.home_la}: raw files from {settings.raw_dir}, "
+    scope_text = f"quarter {quarter}" if quarter else "all quarters"
+    print(f"Materialising {scope_text} for LA {settings.home_la}: raw files from {settings.raw_dir}, "
           f"DfE files from {settings.benchmarks_dir}")
     job = defs.resolve_job_def("refresh_all")
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    result = job.execute_in_process(instance=_instance(), run_config=quiet, raise_on_error=False)
+    scope = {"partition_key": quarter} if quarter else {"tags": all_quarters_tags()}
+    result = job.execute_in_process(instance=_instance(), run_config=quiet, raise_on_error=False, **scope)
     print(_ingest_summary(result))
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
@@ -147,10 +152,22 @@ def benchmarks_fetch(settings: Settings) -> int:
     return 0 if fetched == len(outcomes) else 1
 
 
+def _checked_quarter(text: str | None) -> str | None:
+    from pipelines.partitions import FINANCIAL_QUARTERS
+
+    if text is None:
+        return None
+    quarter = FinancialQuarter.find_in(text)
+    if quarter is None or quarter.label not in FINANCIAL_QUARTERS.get_partition_keys():
+        raise SettingsError(f"--quarter {text!r} is not a financial quarter the warehouse covers (like 2023-24_Q2)")
+    return quarter.label
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sendkpi", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("materialise", help="load, validate, build, test and publish")
+    run = commands.add_parser("materialise", help="load, validate, build, test and publish")
+    run.add_argument("--quarter", help="load only this financial quarter's files, e.g. 2023-24_Q2")
     check = commands.add_parser("validate", help="check one extract file, loading nothing")
     check.add_argument("file", type=Path)
     check.add_argument("--extract", help="extract name when the file is not in its extract's folder")
@@ -169,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         if arguments.command == "materialise":
-            return materialise(settings)
+            return materialise(settings, _checked_quarter(arguments.quarter))
         if arguments.command == "validate":
             return validate(settings, arguments.file, arguments.extract)
         if arguments.command == "scorecard":

@@ -10,10 +10,14 @@ from pipelines.assets.transform import sendkpi_dbt_models
 from pipelines.checks import EXTRACT_CHECKS
 from pipelines.jobs import refresh_all
 from pipelines.resources import build_resources
+from pipelines.schedules import nightly_refresh
+from pipelines.sensors import new_extract_files
 
 defs = dg.Definitions(
     assets=[local_extracts, dfe_published_files, sendkpi_dbt_models, published_marts],
     asset_checks=EXTRACT_CHECKS,
     jobs=[refresh_all],
+    schedules=[nightly_refresh],
+    sensors=[new_extract_files],
     resources=build_resources(),
 )

@@ -13,6 +13,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines.periods import FinancialQuarter
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CONFIG_FILE = PROJECT_ROOT / "sendkpi.toml"
 
@@ -26,6 +28,7 @@ _DEFAULTS = {
     "sn_model": "2025",
     "small_count_threshold": 5,
     "pseudonymisation_key_file": "",
+    "first_quarter": "2014-15_Q1",
 }
 
 # DfE's explore education statistics public API, version 1 (`sendkpi benchmarks fetch`).
@@ -54,6 +57,7 @@ class Settings:
     sn_model: str
     small_count_threshold: int
     pseudonymisation_key: str | None
+    first_quarter: str = "2014-15_Q1"
     fetch: FetchSettings = field(default_factory=FetchSettings)
 
     @property
@@ -148,6 +152,14 @@ def _fetch_settings(section: object) -> FetchSettings:
     )
 
 
+def _quarter_label(value: object) -> str:
+    """The first financial quarter extracts are partitioned from, as 2014-15_Q1."""
+    found = FinancialQuarter.find_in(str(value))
+    if found is None:
+        raise SettingsError(f"first_quarter must be a financial quarter like 2014-15_Q1, not {value!r}")
+    return found.label
+
+
 def load_settings(config_file: Path = CONFIG_FILE) -> Settings:
     """Read the settings now (environment variables are looked up on every call)."""
     values = {**_DEFAULTS, **_read_config_file(config_file)}
@@ -174,5 +186,6 @@ def load_settings(config_file: Path = CONFIG_FILE) -> Settings:
         sn_model=str(values["sn_model"]),
         small_count_threshold=threshold,
         pseudonymisation_key=_read_key(str(values["pseudonymisation_key_file"]), base),
+        first_quarter=_quarter_label(values["first_quarter"]),
         fetch=fetch,
     )

@@ -55,6 +55,7 @@ def run_pipeline(data_dir: Path, benchmarks_dir: Path, home_la: str = "990", key
     import dagster as dg
 
     from pipelines.definitions import defs
+    from pipelines.partitions import all_quarters_tags
 
     with environment(
         SENDKPI_DATA_DIR=str(data_dir),
@@ -64,7 +65,7 @@ def run_pipeline(data_dir: Path, benchmarks_dir: Path, home_la: str = "990", key
         SENDKPI_PSEUDONYMISATION_KEY_FILE=None,
     ):
         result = defs.resolve_job_def("refresh_all").execute_in_process(
-            instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+            instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, tags=all_quarters_tags()
         )
     return PipelineRun(data_dir, benchmarks_dir, result.success, result)
 

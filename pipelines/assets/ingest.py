@@ -6,6 +6,7 @@ import dagster as dg
 from pipelines.ingest.dfe import CANONICAL_TABLES, load_published_folder
 from pipelines.ingest.extracts import load_extract_folder
 from pipelines.ingest.keys import pseudonymisation_key
+from pipelines.partitions import FINANCIAL_QUARTERS
 from pipelines.resources import WarehouseResource
 from pipelines.run_report import extract_outcomes_metadata
 from pipelines.settings import SettingsError
@@ -26,10 +27,14 @@ QUARANTINE_KEY = dg.AssetKey([RAW, "quarantine"])
         dg.AssetSpec(QUARANTINE_KEY, description="Rows that failed a row-level rule, with the rule", group_name="ingest"),
     ],
     can_subset=False,
+    partitions_def=FINANCIAL_QUARTERS,
+    # A range of quarters (a backfill, the nightly refresh) loads in one run: one writer.
+    backfill_policy=dg.BackfillPolicy.single_run(),
     description="Validate and load the quarterly extracts in data/raw/<extract>/ (docs/extracts.md)",
 )
 def local_extracts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     settings = warehouse.settings()
+    quarters = quarters_of_run(context.partition_keys, FINANCIAL_QUARTERS.get_partition_keys())
     try:
         key = pseudonymisation_key(settings)
     except SettingsError as error:
@@ -38,7 +43,7 @@ def local_extracts(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     with warehouse.build_connection() as connection:
         ensure_raw_tables(connection, list(EXTRACTS.values()))
         for name, spec in EXTRACTS.items():
-            outcomes.extend(load_extract_folder(connection, spec, settings.raw_dir / name, key))
+            outcomes.extend(load_extract_folder(connection, spec, settings.raw_dir / name, key, quarters))
     for outcome in outcomes:
         log = context.log.warning if outcome.status == "rejected" else context.log.info
         log(f"{outcome.path.name}: {outcome.status}: {outcome.message}")
@@ -48,6 +53,12 @@ def local_extracts(context: dg.AssetExecutionContext, warehouse: WarehouseResour
         yield dg.MaterializeResult(asset_key=asset_key, metadata=extract_outcomes_metadata(mine))
     yield dg.MaterializeResult(asset_key=LOAD_LOG_KEY, metadata=metadata)
     yield dg.MaterializeResult(asset_key=QUARANTINE_KEY, metadata={"rows_quarantined": metadata["rows_quarantined"]})
+
+
+def quarters_of_run(run_keys: list[str], all_keys: list[str]) -> set[str] | None:
+    """The quarters a run loads; None when it covers every partition, so that files for
+    quarters outside the partition range are still seen (and rejected or loaded)."""
+    return None if set(run_keys) >= set(all_keys) else set(run_keys)
 
 
 DFE_KEYS = [dg.AssetKey([RAW, table]) for table in CANONICAL_TABLES] + [dg.AssetKey([RAW, "dfe_files"])]

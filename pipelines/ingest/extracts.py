@@ -276,9 +276,18 @@ def _ambiguous_quarters(new_files: dict[Path, str]) -> dict[str, list[Path]]:
     return {label: paths for label, paths in by_quarter.items() if len(paths) > 1}
 
 
-def load_extract_folder(connection: duckdb.DuckDBPyConnection, spec: ExtractSpec, folder: Path, key: str) -> list[FileOutcome]:
-    """Load every file in an extract's folder, oldest quarter first."""
-    files = list_extract_files(folder)
+def in_scope(path: Path, quarters: set[str] | None) -> bool:
+    """Does a run for these quarters (None: every quarter) handle this file? A file whose
+    name has no quarter belongs to none, so every run reports it (as rejected)."""
+    quarter = FinancialQuarter.find_in(path.name)
+    return quarters is None or quarter is None or quarter.label in quarters
+
+
+def load_extract_folder(
+    connection: duckdb.DuckDBPyConnection, spec: ExtractSpec, folder: Path, key: str, quarters: set[str] | None = None
+) -> list[FileOutcome]:
+    """Load the files of an extract's folder for these quarters (None: all), oldest first."""
+    files = [path for path in list_extract_files(folder) if in_scope(path, quarters)]
     hashes = {path: file_sha256(path) for path in files}
     # Two copies of the same new content: the first is loaded, the second is then "unchanged".
     unique_new: dict[Path, str] = {}

@@ -1,0 +1,59 @@
+"""A sensor on the drop zone: a new or changed extract file (by content, not timestamp)
+starts a run for the quarters it belongs to."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import dagster as dg
+
+from pipelines.ingest.files import file_sha256, list_extract_files
+from pipelines.jobs import refresh_all
+from pipelines.partitions import FINANCIAL_QUARTERS, all_quarters_tags, range_tags
+from pipelines.periods import FinancialQuarter
+from pipelines.settings import Settings, load_settings
+from schemas import EXTRACTS
+
+
+def extract_file_hashes(settings: Settings) -> dict[str, str]:
+    """Every extract file in the drop zone (relative path) and the SHA-256 of its content."""
+    return {
+        str(path.relative_to(settings.raw_dir)): file_sha256(path)
+        for name in EXTRACTS
+        for path in list_extract_files(settings.raw_dir / name)
+    }
+
+
+def changed_files(previous: dict[str, str], current: dict[str, str]) -> dict[str, str]:
+    """Files that are new or whose content differs; a file only renamed (same content under
+    another name) counts too, and ingest then reports it as unchanged."""
+    return {path: sha for path, sha in current.items() if previous.get(path) != sha}
+
+
+def run_request_for(changed: dict[str, str]) -> dg.RunRequest:
+    """One run (one writer) from the earliest to the latest changed quarter; a file with no
+    quarter in its name, or one outside the partitions, makes it a run over all quarters."""
+    known = FINANCIAL_QUARTERS.get_partition_keys()
+    quarters = [FinancialQuarter.find_in(path.rsplit("/", 1)[-1]) for path in changed]
+    labels = sorted({quarter.label for quarter in quarters if quarter is not None})
+    whole = any(quarter is None for quarter in quarters) or not set(labels) <= set(known)
+    tags = all_quarters_tags() if whole else range_tags(labels[0], labels[-1])
+    run_key = hashlib.sha256(json.dumps(sorted(changed.items())).encode()).hexdigest()
+    return dg.RunRequest(run_key=run_key, tags=tags)
+
+
+@dg.sensor(
+    job=refresh_all,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="New or changed files in data/raw/<extract>/ (by SHA-256) start a run for their quarters",
+)
+def new_extract_files(context: dg.SensorEvaluationContext):
+    current = extract_file_hashes(load_settings())
+    previous = json.loads(context.cursor) if context.cursor else {}
+    changed = changed_files(previous, current)
+    context.update_cursor(json.dumps(current, sort_keys=True))
+    if not changed:
+        return dg.SkipReason("no new or changed extract files")
+    return run_request_for(changed)

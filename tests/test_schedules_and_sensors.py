@@ -1,0 +1,108 @@
+"""The nightly schedule and the drop-zone sensor, run against a temporary data folder."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+from pipelines.assets.ingest import quarters_of_run
+from pipelines.definitions import defs
+from pipelines.partitions import FINANCIAL_QUARTERS, RANGE_END_TAG, RANGE_START_TAG, financial_quarter_keys
+from pipelines.periods import FinancialQuarter
+from pipelines.sensors import new_extract_files
+from tests.conftest import environment
+
+HEADER = "request_id,child_id,request_received_date,decision_date,decision,assessment_outcome," \
+         "assessment_outcome_date,exception_reason,age_at_request,primary_need\n"
+
+
+def _write(raw: Path, name: str, rows: str = "R1,C1,2023-07-03,,,,,,7,ASD\n") -> Path:
+    path = raw / "ehc_requests" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(HEADER + rows)
+    return path
+
+
+def _tick(cursor: str | None):
+    context = dg.build_sensor_context(cursor=cursor, instance=dg.DagsterInstance.ephemeral())
+    result = new_extract_files(context)
+    return result, context.cursor
+
+
+def test_quarter_keys_run_in_order_across_financial_years():
+    keys = financial_quarter_keys(FinancialQuarter(2022, 3), FinancialQuarter(2023, 2))
+    assert keys == ["2022-23_Q3", "2022-23_Q4", "2023-24_Q1", "2023-24_Q2"]
+
+
+def test_partitions_cover_the_first_quarter_setting_to_today():
+    keys = FINANCIAL_QUARTERS.get_partition_keys()
+    assert keys[0] == "2014-15_Q1"
+    assert keys[-1] == FinancialQuarter.containing(datetime.now().date()).label
+
+
+def test_a_run_over_every_quarter_loads_every_file_and_one_quarter_only_its_own():
+    every = FINANCIAL_QUARTERS.get_partition_keys()
+    assert quarters_of_run(every, every) is None
+    assert quarters_of_run(["2023-24_Q2"], every) == {"2023-24_Q2"}
+
+
+def test_nightly_schedule_runs_at_two_in_london_over_every_quarter():
+    schedule = defs.resolve_schedule_def("nightly_refresh")
+    assert schedule.cron_schedule == "0 2 * * *"
+    assert schedule.execution_timezone == "Europe/London"
+    when = datetime(2026, 7, 1, 2, 0, tzinfo=ZoneInfo("Europe/London"))
+    request = schedule.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=when)).run_requests[0]
+    keys = FINANCIAL_QUARTERS.get_partition_keys()
+    assert (request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]) == (keys[0], keys[-1])
+    assert request.run_key == "nightly-2026-07-01"
+
+
+def test_sensor_starts_a_run_for_a_new_file_and_only_once(tmp_path: Path):
+    with environment(SENDKPI_DATA_DIR=str(tmp_path)):
+        result, cursor = _tick(None)
+        assert isinstance(result, dg.SkipReason)
+        _write(tmp_path / "raw", "ehc_requests_2023-24_Q2.csv")
+        result, cursor = _tick(cursor)
+        assert isinstance(result, dg.RunRequest)
+        assert (result.tags[RANGE_START_TAG], result.tags[RANGE_END_TAG]) == ("2023-24_Q2", "2023-24_Q2")
+        again, cursor = _tick(cursor)
+        assert isinstance(again, dg.SkipReason)
+        assert list(json.loads(cursor)) == ["ehc_requests/ehc_requests_2023-24_Q2.csv"]
+
+
+def test_sensor_follows_content_not_timestamps(tmp_path: Path):
+    with environment(SENDKPI_DATA_DIR=str(tmp_path)):
+        path = _write(tmp_path / "raw", "ehc_requests_2022-23_Q4.csv")
+        _, cursor = _tick(None)
+        # Touched but unchanged: no run.
+        path.touch()
+        assert isinstance(_tick(cursor)[0], dg.SkipReason)
+        # A corrected file for an old quarter: a run for that quarter.
+        _write(tmp_path / "raw", "ehc_requests_2022-23_Q4.csv", rows="R1,C1,2023-01-03,,,,,,8,ASD\n")
+        result, _ = _tick(cursor)
+        assert isinstance(result, dg.RunRequest)
+        assert (result.tags[RANGE_START_TAG], result.tags[RANGE_END_TAG]) == ("2022-23_Q4", "2022-23_Q4")
+
+
+def test_sensor_spans_changed_quarters_in_one_run_and_whole_range_for_unnamed_files(tmp_path: Path):
+    with environment(SENDKPI_DATA_DIR=str(tmp_path)):
+        _, cursor = _tick(None)
+        _write(tmp_path / "raw", "ehc_requests_2021-22_Q3.csv")
+        _write(tmp_path / "raw", "ehc_requests_2023-24_Q1.csv")
+        result, cursor = _tick(cursor)
+        assert (result.tags[RANGE_START_TAG], result.tags[RANGE_END_TAG]) == ("2021-22_Q3", "2023-24_Q1")
+        shutil.copy(tmp_path / "raw" / "ehc_requests" / "ehc_requests_2021-22_Q3.csv",
+                    tmp_path / "raw" / "ehc_requests" / "latest export.csv")
+        result, _ = _tick(cursor)
+        keys = FINANCIAL_QUARTERS.get_partition_keys()
+        assert (result.tags[RANGE_START_TAG], result.tags[RANGE_END_TAG]) == (keys[0], keys[-1])
+
+
+def test_schedule_and_sensor_are_on_by_default():
+    assert defs.resolve_schedule_def("nightly_refresh").default_status == dg.DefaultScheduleStatus.RUNNING
+    assert defs.resolve_sensor_def("new_extract_files").default_status == dg.DefaultSensorStatus.RUNNING
