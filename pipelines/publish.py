@@ -39,8 +39,22 @@ def _temporary_name(final: Path) -> Path:
     return final.with_name(f".{final.name}.{os.getpid()}.tmp")
 
 
+def remove_leftovers(settings: Settings) -> list[Path]:
+    """Temporary files of a publish that was killed part-way. Only one run writes at a
+    time, so any found now are leftovers; the published files were never touched by them."""
+    leftovers = [
+        path
+        for folder in (settings.data_dir, settings.marts_dir)
+        for path in folder.glob(".*.tmp")
+    ]
+    for path in leftovers:
+        path.unlink(missing_ok=True)
+    return leftovers
+
+
 def publish(settings: Settings) -> Published:
     settings.marts_dir.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(settings)
     staged_warehouse = _temporary_name(settings.warehouse_path)
     staged_warehouse.unlink(missing_ok=True)
     renames: list[tuple[Path, Path]] = []

@@ -6,6 +6,7 @@ the published copy. DuckDB allows one writer process or many readers, never both
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -55,10 +56,26 @@ create table if not exists raw.quarantine (
 """
 
 
+# A process killed with kill -9 may leave its dbt child finishing for a few seconds with
+# the file locked; wait for it rather than fail the next run.
+LOCK_WAIT_SECONDS = 60
+
+
+def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        try:
+            return duckdb.connect(str(path.resolve()), read_only=read_only)
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+
+
 @contextmanager
 def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     path.parent.mkdir(parents=True, exist_ok=True)
-    connection = duckdb.connect(str(path.resolve()), read_only=read_only)
+    connection = _open(path, read_only)
     try:
         yield connection
     finally:

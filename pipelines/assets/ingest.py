@@ -5,7 +5,7 @@ import dagster as dg
 
 from pipelines.ingest.dfe import CANONICAL_TABLES, load_published_folder
 from pipelines.ingest.extracts import load_extract_folder
-from pipelines.ingest.keys import pseudonymisation_key
+from pipelines.ingest.keys import check_same_key, pseudonymisation_key
 from pipelines.partitions import FINANCIAL_QUARTERS
 from pipelines.resources import WarehouseResource
 from pipelines.run_report import extract_outcomes_metadata
@@ -41,6 +41,10 @@ def local_extracts(context: dg.AssetExecutionContext, warehouse: WarehouseResour
         raise dg.Failure(description=str(error)) from None
     outcomes = []
     with warehouse.build_connection() as connection:
+        try:
+            check_same_key(connection, key)
+        except SettingsError as error:
+            raise dg.Failure(description=str(error)) from None
         ensure_raw_tables(connection, list(EXTRACTS.values()))
         for name, spec in EXTRACTS.items():
             outcomes.extend(load_extract_folder(connection, spec, settings.raw_dir / name, key, quarters))

@@ -22,14 +22,16 @@ def _normalise(cells: list[object]) -> list[str]:
 
 
 def read_workbook_rows(path: Path, is_header: Callable[[set[str]], bool]) -> pd.DataFrame | None:
-    """The first sheet's table as text, starting at the first row `is_header` accepts; None
-    when no row in the first rows is such a header."""
-    sheet = pd.read_excel(path, sheet_name=0, header=None, dtype=str, nrows=None)
+    """The first sheet's table as text, starting below the first row `is_header` accepts;
+    None when no row in the first rows is such a header. Empty rows are dropped; the index
+    keeps each row's place in the sheet (0 = the sheet's first row), so row numbers can be
+    reported as Excel shows them."""
+    sheet = pd.read_excel(path, sheet_name=0, header=None, dtype=str, keep_default_na=False, na_values=[""])
     for position in range(min(HEADER_SEARCH_ROWS, len(sheet))):
         names = _normalise(list(sheet.iloc[position]))
         if is_header(set(names)):
             table = sheet.iloc[position + 1:].copy()
             table.columns = names
             table = table.loc[:, [name != "" for name in names]]
-            return table.dropna(how="all").reset_index(drop=True)
+            return table.dropna(how="all")
     return None

@@ -160,7 +160,7 @@ def validate_file(
     connection: duckdb.DuckDBPyConnection, spec: ExtractSpec, path: Path, quarter: FinancialQuarter, key: str
 ) -> tuple[pd.DataFrame, pd.DataFrame, str, int]:
     """Return (rows to load, quarantine rows, encoding, rows in file); raise FileRejected."""
-    table = read_text_frame(path)
+    table = read_text_frame(path, spec.column_names)
     text = table.frame
     check_columns(path, [c for c in text.columns if c != ROW_NUMBER], spec.column_names)
     if text.empty:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipelines.ingest.dfe_workbooks import read_workbook_rows
+
 EXTRACT_SUFFIXES = (".csv", ".xlsx")
 # The first data row is row 2: row 1 is the header, as an analyst sees it in Excel.
 FIRST_DATA_ROW = 2
@@ -34,6 +36,8 @@ class TextFrame:
 
     frame: pd.DataFrame
     encoding: str
+    # Row numbers as the analyst sees them; None: consecutive from FIRST_DATA_ROW.
+    row_numbers: object = None
 
 
 def file_sha256(path: Path) -> str:
@@ -95,28 +99,37 @@ def _read_csv(path: Path) -> TextFrame:
     return TextFrame(pd.DataFrame(records, columns=header, dtype=str), encoding)
 
 
-def _read_xlsx(path: Path) -> TextFrame:
+def _read_xlsx(path: Path, expected: list[str]) -> TextFrame:
+    """The first sheet, from the row holding the documented header: exports often put a
+    title and a date above the table. Row numbers stay those Excel shows."""
     try:
-        frame = pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False, na_filter=False)
+        table = read_workbook_rows(path, lambda header: set(expected) <= header)
+        if table is None:  # no such header: read from the top, so the columns rule names what is wrong
+            table = read_workbook_rows(path, lambda header: True)
     except Exception as error:  # openpyxl raises many types for a damaged workbook
         raise FileRejected(path, "unreadable", f"not a readable .xlsx workbook ({error})") from None
+    if table is None:
+        raise FileRejected(path, "empty file", "the workbook's first sheet is empty")
+    row_numbers = table.index.to_numpy() + 1
+    table = table.fillna("").reset_index(drop=True)
     # Excel date cells come back as '2023-04-01 00:00:00': the time part carries nothing.
-    frame = frame.apply(lambda column: column.str.replace(r" 00:00:00$", "", regex=True))
-    return TextFrame(frame, "xlsx")
+    table = table.apply(lambda column: column.str.replace(r" 00:00:00$", "", regex=True))
+    return TextFrame(table, "xlsx", row_numbers)
 
 
 def normalise_header(name: object) -> str:
     return str(name).strip().lower().replace(" ", "_")
 
 
-def read_text_frame(path: Path) -> TextFrame:
+def read_text_frame(path: Path, expected: list[str]) -> TextFrame:
     """Read a CSV or .xlsx extract with every cell as text; no value is interpreted here."""
-    reader = _read_xlsx if path.suffix.lower() == ".xlsx" else _read_csv
-    table = reader(path)
+    table = _read_xlsx(path, expected) if path.suffix.lower() == ".xlsx" else _read_csv(path)
     frame = table.frame
     frame.columns = [normalise_header(column) for column in frame.columns]
     frame = frame.apply(lambda column: column.str.strip())
-    frame[ROW_NUMBER] = range(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame))
+    frame[ROW_NUMBER] = (
+        range(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame)) if table.row_numbers is None else table.row_numbers
+    )
     return TextFrame(frame, table.encoding)
 
 

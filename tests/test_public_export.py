@@ -1,0 +1,328 @@
+"""The open-data export: DfE small-number suppression on the real demo run and on tiny marts."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from pipelines.public_export import (
+    PUBLIC_COLUMNS,
+    PublicExportError,
+    person_level_columns,
+    public_export_path,
+    write_public_export,
+)
+from pipelines.settings import Settings, load_settings
+
+from tests.conftest import environment
+
+
+def _settings(data_dir: Path, threshold: int = 5) -> Settings:
+    return Settings(
+        home_la="990",
+        data_dir=data_dir,
+        benchmarks_dir=data_dir / "sample_benchmarks",
+        sn_model="2025",
+        small_count_threshold=threshold,
+        pseudonymisation_key=None,
+    )
+
+
+def _read_public(path: Path) -> pd.DataFrame:
+    # Everything as text: 'c' and '' must come back as written.
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _key(frame: pd.DataFrame) -> pd.Series:
+    return frame["kpi_id"] + "|" + frame["period_type"] + "|" + frame["period"] + "|" + frame["value_source"]
+
+
+def _one_dp(value: float) -> str:
+    """One decimal place, halves away from zero (21.25 -> 21.3), as DuckDB's round and DfE do."""
+    rounded = Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{rounded + 0:.1f}" if rounded != 0 else "0.0"
+
+
+def _whole(value: float) -> str:
+    return str(int(value))
+
+
+# ---------------------------------------------------------------------------------------
+# The real demo run
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_export(demo_run, tmp_path_factory) -> tuple[pd.DataFrame, pd.DataFrame, Path]:
+    """The public file written from the demo's published mart into a separate data folder
+    (so the session's demo folder is not touched), beside the mart it came from."""
+    data_dir = tmp_path_factory.mktemp("public_demo")
+    (data_dir / "marts").mkdir()
+    (data_dir / "marts" / "kpi_comparison.parquet").write_bytes(demo_run.kpi_comparison.read_bytes())
+    written = write_public_export(_settings(data_dir))
+    assert written == [data_dir / "published" / "kpi_comparison_public.csv"]
+    mart = duckdb.connect().execute(f"select * from '{demo_run.kpi_comparison}'").df()
+    return mart, _read_public(written[0]), written[0]
+
+
+def test_demo_export_has_one_public_row_per_mart_row_and_the_reviewed_columns(demo_export):
+    mart, public, path = demo_export
+    assert len(public) == len(mart) > 0
+    assert set(_key(public)) == set(_key(mart))
+    assert tuple(public.columns) == PUBLIC_COLUMNS
+    assert "is_small_count" not in public.columns
+    assert person_level_columns(list(public.columns)) == []
+    # A valid CSV that DuckDB reads back with the same shape, no temporary file left behind.
+    assert duckdb.connect().execute(f"select count(*) from read_csv('{path}', header = true)").fetchone()[0] == len(mart)
+    assert [p.name for p in path.parent.iterdir()] == [path.name]
+
+
+def test_demo_small_local_counts_and_their_rates_are_c(demo_export):
+    mart, public, _ = demo_export
+    merged = mart.assign(key=_key(mart)).merge(public.assign(key=_key(public)), on="key", suffixes=("", "_public"))
+    local = merged[merged["value_source"] == "local"]
+
+    def small(column: str) -> pd.Series:
+        return local[column].between(1, 4)
+
+    suppressed = local[small("numerator") | small("denominator")]
+    assert len(suppressed) >= 5, "the demo should have some small quarterly counts to suppress"
+    for column in ("numerator", "denominator"):
+        assert (local.loc[small(column), f"{column}_public"] == "c").all()
+        exact = local[~small(column)]
+        assert (exact[f"{column}_public"] == exact[column].map(_whole)).all()
+    assert (suppressed["value_public"] == "c").all()
+    changed = suppressed[suppressed["change"].notna()]
+    assert len(changed) > 0 and (changed["change_public"] == "c").all()
+    # Unsuppressed rows keep their value, to one decimal place.
+    shown = local[~(small("numerator") | small("denominator"))]
+    assert (shown["value_public"] == shown["value"].map(_one_dp)).all()
+
+
+def test_demo_previous_value_of_a_suppressed_predecessor_is_c(demo_export):
+    mart, public, _ = demo_export
+    local = mart[mart["value_source"] == "local"].sort_values(["kpi_id", "period_type", "period_start"])
+    local = local.assign(
+        small=local["numerator"].between(1, 4) | local["denominator"].between(1, 4),
+        key=_key(local),
+    )
+    local["previous_small"] = local.groupby(["kpi_id", "period_type"])["small"].shift(1)
+    merged = local.merge(public.assign(key=_key(public)), on="key", suffixes=("", "_public"))
+    after_small = merged[(merged["previous_small"] == True) & merged["previous_value"].notna()]  # noqa: E712
+    assert len(after_small) > 0
+    assert (after_small["previous_value_public"] == "c").all()
+    assert (after_small["change_public"] == "c").all()
+    clean = merged[(merged["previous_small"] == False) & ~merged["small"] & merged["previous_value"].notna()]  # noqa: E712
+    assert len(clean) > 0
+    assert (clean["previous_value_public"] == clean["previous_value"].map(_one_dp)).all()
+    assert (clean["change_public"] == clean["change"].map(_one_dp)).all()
+
+
+def test_demo_dfe_release_rows_are_kept_as_published(demo_export):
+    mart, public, _ = demo_export
+    dfe = mart[mart["value_source"] != "local"].assign(key=lambda f: _key(f))
+    assert len(dfe) > 0
+    merged = dfe.merge(public.assign(key=_key(public)), on="key", suffixes=("", "_public"))
+    assert len(merged) == len(dfe)
+    assert not (merged[[f"{c}_public" for c in ("numerator", "denominator", "value", "change")]] == "c").any().any()
+    with_value = merged[merged["value"].notna()]
+    assert (with_value["value_public"] == with_value["value"].map(_one_dp)).all()
+    counted = merged[merged["numerator"].notna()]
+    assert (counted["numerator_public"] == counted["numerator"].map(_whole)).all()
+    # Benchmarks stay, at one decimal place.
+    benchmarked = merged[merged["england_value"].notna()]
+    assert len(benchmarked) > 0
+    assert (benchmarked["england_value_public"] == benchmarked["england_value"].map(_one_dp)).all()
+    assert (benchmarked["sn_mean_public"] == benchmarked["sn_mean"].map(_one_dp)).all()
+    assert (benchmarked["national_rank_public"] == benchmarked["national_rank"].map(_whole)).all()
+
+
+def test_demo_every_value_has_at_most_one_decimal_place(demo_export):
+    _, public, _ = demo_export
+    for column in ("value", "previous_value", "change", "england_value", "region_value", "sn_mean"):
+        cells = public[column][~public[column].isin(["", "c"])]
+        assert cells.str.fullmatch(r"-?\d+\.\d").all(), column
+
+
+def test_the_staff_mart_keeps_exact_numbers(demo_run, demo_export):
+    _, public, _ = demo_export
+    row = public[(public["value_source"] == "local") & (public["numerator"] == "c")].iloc[0]
+    exact = duckdb.connect().execute(
+        f"select numerator, denominator, value from '{demo_run.kpi_comparison}' "
+        "where kpi_id = ? and period_type = ? and period = ? and value_source = 'local'",
+        [row["kpi_id"], row["period_type"], row["period"]],
+    ).fetchone()
+    numerator, denominator, value = exact
+    assert 1 <= numerator <= 4 and numerator == int(numerator)
+    assert denominator >= numerator and value == pytest.approx(100 * numerator / denominator)
+
+
+# ---------------------------------------------------------------------------------------
+# Hand-made marts
+# ---------------------------------------------------------------------------------------
+
+_BASE = {
+    "la_code": "990", "la_new_code": "E06009990", "la_name": "Test", "region_code": "R1", "region_name": "Region",
+    "kpi_name": "KPI", "polarity": "higher_is_better", "unit": "percent", "value_missing_reason": None,
+    "is_small_count": False, "england_value": None, "region_value": None, "sn_model": "sn_model_2025",
+    "sn_mean": None, "sn_count": None, "national_rank": None, "national_count": None, "quartile_band": None,
+    "previous_value": None, "change": None, "benchmark_release": None,
+}
+
+
+def _row(kpi_id: str, period: str, start: str, end: str, numerator, denominator, value_source="local",
+         period_type="financial_quarter", **overrides) -> dict:
+    value = None if not denominator else 100 * numerator / denominator
+    return {**_BASE, "kpi_id": kpi_id, "period_type": period_type, "period": period,
+            "period_start": pd.Timestamp(start), "period_end": pd.Timestamp(end), "value_source": value_source,
+            "numerator": None if numerator is None else float(numerator),
+            "denominator": None if denominator is None else float(denominator),
+            "value": value, **overrides}
+
+
+def _write_mart(data_dir: Path, rows: list[dict], extra_columns: dict | None = None) -> None:
+    frame = pd.DataFrame(rows, columns=list(_BASE) + ["kpi_id", "period_type", "period", "period_start",
+                                                      "period_end", "value_source", "numerator", "denominator",
+                                                      "value"])
+    for name, value in (extra_columns or {}).items():
+        frame[name] = value
+    frame = frame.astype({"numerator": "float64", "denominator": "float64", "value": "float64",
+                          "previous_value": "float64", "change": "float64", "england_value": "float64",
+                          "region_value": "float64", "sn_mean": "float64", "sn_count": "Int64",
+                          "national_rank": "Int64", "national_count": "Int64", "is_small_count": "bool",
+                          "period_start": "datetime64[us]", "period_end": "datetime64[us]"})
+    (data_dir / "marts").mkdir(parents=True, exist_ok=True)
+    connection = duckdb.connect()
+    connection.register("frame", frame)
+    connection.execute(f"copy frame to '{data_dir / 'marts' / 'kpi_comparison.parquet'}' (format parquet)")
+    connection.close()
+
+
+def _public_rows(settings: Settings) -> dict[str, dict]:
+    [path] = write_public_export(settings)
+    frame = _read_public(path)
+    return {row["kpi_id"] + " " + row["period"]: row for row in frame.to_dict("records")}
+
+
+QUARTERS = [
+    ("2023-24 Q1", "2023-04-01", "2023-06-30"),
+    ("2023-24 Q2", "2023-07-01", "2023-09-30"),
+    ("2023-24 Q3", "2023-10-01", "2023-12-31"),
+    ("2023-24 Q4", "2024-01-01", "2024-03-31"),
+]
+
+
+def _series(kpi_id: str, counts: list[tuple[int, int]]) -> list[dict]:
+    """Consecutive quarters with previous_value and change as the mart computes them."""
+    rows, previous = [], None
+    for (period, start, end), (numerator, denominator) in zip(QUARTERS, counts):
+        row = _row(kpi_id, period, start, end, numerator, denominator)
+        if previous is not None:
+            row["previous_value"] = previous
+            row["change"] = None if row["value"] is None else row["value"] - previous
+        rows.append(row)
+        previous = row["value"]
+    return rows
+
+
+def test_boundary_counts_with_threshold_5(tmp_path):
+    # Numerators 0, 1, 4, 5 over a large denominator; then denominators 1, 4, 5.
+    _write_mart(tmp_path, _series("num", [(0, 20), (1, 20), (4, 20), (5, 20)])
+                + _series("den", [(1, 1), (4, 4), (5, 5), (0, 0)]))
+    rows = _public_rows(_settings(tmp_path, threshold=5))
+
+    assert rows["num 2023-24 Q1"]["numerator"] == "0" and rows["num 2023-24 Q1"]["value"] == "0.0"
+    assert rows["num 2023-24 Q2"]["numerator"] == "c" and rows["num 2023-24 Q2"]["value"] == "c"
+    assert rows["num 2023-24 Q2"]["denominator"] == "20"
+    assert rows["num 2023-24 Q2"]["change"] == "c" and rows["num 2023-24 Q2"]["previous_value"] == "0.0"
+    assert rows["num 2023-24 Q3"]["numerator"] == "c" and rows["num 2023-24 Q3"]["value"] == "c"
+    assert rows["num 2023-24 Q3"]["previous_value"] == "c"
+    # 5 is not small; its predecessor (4) was, so previous value and change are withheld.
+    q4 = rows["num 2023-24 Q4"]
+    assert (q4["numerator"], q4["denominator"], q4["value"]) == ("5", "20", "25.0")
+    assert (q4["previous_value"], q4["change"]) == ("c", "c")
+
+    assert rows["den 2023-24 Q1"]["denominator"] == "c" and rows["den 2023-24 Q1"]["numerator"] == "c"
+    assert rows["den 2023-24 Q2"]["denominator"] == "c" and rows["den 2023-24 Q2"]["value"] == "c"
+    assert (rows["den 2023-24 Q3"]["numerator"], rows["den 2023-24 Q3"]["denominator"]) == ("5", "5")
+    assert rows["den 2023-24 Q3"]["value"] == "100.0" and rows["den 2023-24 Q3"]["previous_value"] == "c"
+    # 0 over 0 is not disclosive: shown as 0, with no value (an empty cell, never 'c').
+    assert (rows["den 2023-24 Q4"]["numerator"], rows["den 2023-24 Q4"]["denominator"]) == ("0", "0")
+    assert rows["den 2023-24 Q4"]["value"] == ""
+
+
+def test_threshold_comes_from_settings(tmp_path):
+    _write_mart(tmp_path, _series("k", [(9, 30), (10, 30), (12, 12), (3, 9)]))
+    with environment(SENDKPI_DATA_DIR=str(tmp_path), SENDKPI_SMALL_COUNT_THRESHOLD="10"):
+        settings = load_settings()
+    assert settings.small_count_threshold == 10 and settings.data_dir == tmp_path.resolve()
+    rows = _public_rows(settings)
+    assert (rows["k 2023-24 Q1"]["numerator"], rows["k 2023-24 Q1"]["value"]) == ("c", "c")
+    assert (rows["k 2023-24 Q2"]["numerator"], rows["k 2023-24 Q2"]["value"]) == ("10", "33.3")
+    assert (rows["k 2023-24 Q2"]["previous_value"], rows["k 2023-24 Q2"]["change"]) == ("c", "c")
+    assert (rows["k 2023-24 Q3"]["numerator"], rows["k 2023-24 Q3"]["change"]) == ("12", "66.7")
+    assert (rows["k 2023-24 Q4"]["numerator"], rows["k 2023-24 Q4"]["denominator"]) == ("c", "c")
+
+    # The same mart with the default threshold shows 9 and the 3 of 9 is still suppressed.
+    rows = _public_rows(dataclasses.replace(settings, small_count_threshold=5))
+    assert rows["k 2023-24 Q1"]["numerator"] == "9" and rows["k 2023-24 Q1"]["value"] == "30.0"
+    assert (rows["k 2023-24 Q4"]["numerator"], rows["k 2023-24 Q4"]["denominator"]) == ("c", "9")
+
+
+def test_rank_and_band_of_a_suppressed_calendar_year_are_withheld_and_dfe_rows_kept(tmp_path):
+    benchmarks = {"england_value": 61.26, "region_value": 58.04, "sn_mean": 59.951, "sn_count": 9,
+                  "national_count": 41, "benchmark_release": "dfe_ehcp_2025"}
+    _write_mart(tmp_path, [
+        _row("k", "2023", "2023-01-01", "2023-12-31", 3, 4, period_type="calendar_year",
+             national_rank=12, quartile_band="B", **benchmarks),
+        _row("k", "2023", "2023-01-01", "2023-12-31", 3, 4, value_source="dfe_ehcp_2025",
+             period_type="calendar_year", national_rank=12, quartile_band="B", **benchmarks),
+    ])
+    frame = _read_public(write_public_export(_settings(tmp_path))[0])
+    local = frame[frame["value_source"] == "local"].iloc[0]
+    dfe = frame[frame["value_source"] == "dfe_ehcp_2025"].iloc[0]
+    assert (local["numerator"], local["denominator"], local["value"]) == ("c", "c", "c")
+    assert (local["national_rank"], local["quartile_band"]) == ("c", "c")
+    # Other authorities' published figures stay, rounded.
+    assert (local["england_value"], local["region_value"], local["sn_mean"]) == ("61.3", "58.0", "60.0")
+    assert (local["sn_count"], local["national_count"], local["benchmark_release"]) == ("9", "41", "dfe_ehcp_2025")
+    # DfE's own published figure for us is theirs to suppress: kept as published.
+    assert (dfe["numerator"], dfe["denominator"], dfe["value"]) == ("3", "4", "75.0")
+    assert (dfe["national_rank"], dfe["quartile_band"]) == ("12", "B")
+
+
+def test_empty_mart_gives_a_header_and_no_rows(tmp_path):
+    _write_mart(tmp_path, [])
+    [path] = write_public_export(_settings(tmp_path))
+    assert path.read_text(encoding="utf-8").splitlines() == [",".join(PUBLIC_COLUMNS)]
+    assert list(csv.reader(path.open(encoding="utf-8"))) == [list(PUBLIC_COLUMNS)]
+
+
+def test_a_person_level_column_stops_the_export_and_keeps_the_last_file(tmp_path):
+    _write_mart(tmp_path, _series("k", [(10, 20)]))
+    [path] = write_public_export(_settings(tmp_path))
+    before = path.read_bytes()
+    _write_mart(tmp_path, _series("k", [(11, 20)]), extra_columns={"child_pseudonym": "abc"})
+    with pytest.raises(PublicExportError, match="child_pseudonym"):
+        write_public_export(_settings(tmp_path))
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
+
+
+def test_person_level_column_names():
+    assert person_level_columns(["kpi_id", "la_code", "numerator", "period_start"]) == []
+    assert person_level_columns(
+        ["request_id", "Child_ID", "advice_request_pseudonym", "pupil_count", "date_of_birth", "load_id"]
+    ) == ["request_id", "Child_ID", "advice_request_pseudonym", "pupil_count", "date_of_birth", "load_id"]
+
+
+def test_missing_mart_is_an_error_not_an_empty_file(tmp_path):
+    with pytest.raises(PublicExportError, match="does not exist"):
+        write_public_export(_settings(tmp_path))
+    assert not public_export_path(_settings(tmp_path)).exists()
