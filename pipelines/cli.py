@@ -19,6 +19,10 @@ import duckdb
 from pipelines.periods import FinancialQuarter
 from pipelines.settings import Settings, SettingsError, load_settings
 
+# Runs started from the command line write their own report; the run-report sensors
+# (pipelines/sensors.py) leave them alone.
+CLI_RUN_TAG = {"sendkpi/launched_by": "cli"}
+
 
 def _instance():
     import os
@@ -29,34 +33,21 @@ def _instance():
     return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
 
 
-def _ingest_summary(result) -> str:
-    from pipelines.assets.ingest import LOAD_LOG_KEY
+def _published(events) -> bool:
+    from pipelines.run_report import ASSET_MATERIALIZATION, PUBLISH_ASSET
 
-    for event in result.get_asset_materialization_events():
-        materialisation = event.event_specific_data.materialization
-        if materialisation.asset_key == LOAD_LOG_KEY:
-            meta = {key: value.value for key, value in materialisation.metadata.items()}
-            return (
-                f"Extract files: {meta['files_seen']} seen, {meta['files_loaded']} loaded, "
-                f"{meta['files_unchanged']} unchanged, {meta['files_rejected']} rejected; "
-                f"rows: {meta['rows_loaded']} loaded, {meta['rows_quarantined']} quarantined."
-            )
-    return "Extracts were not loaded."
-
-
-def _failure_text(error) -> str:
-    """The error and its causes: Dagster wraps the real reason one level down."""
-    parts = []
-    while error is not None:
-        parts.append(error.message.strip())
-        error = error.cause
-    return " <- ".join(parts)
+    return any(
+        event.event_type_value == ASSET_MATERIALIZATION
+        and event.event_specific_data.materialization.asset_key.to_user_string() == PUBLISH_ASSET
+        for event in events
+    )
 
 
 def materialise(settings: Settings, quarter: str | None = None) -> int:
     """Every quarter's files (the default) or one quarter's, then marts and publishing."""
     from pipelines.definitions import defs
     from pipelines.partitions import all_quarters_tags
+    from pipelines.run_report import summarise_run, write_run_report
 
     scope_text = f"quarter {quarter}" if quarter else "all quarters"
     print(f"Materialising {scope_text} for LA {settings.home_la}: raw files from {settings.raw_dir}, "
@@ -64,20 +55,25 @@ def materialise(settings: Settings, quarter: str | None = None) -> int:
     job = defs.resolve_job_def("refresh_all")
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     scope = {"partition_key": quarter} if quarter else {"tags": all_quarters_tags()}
+    scope["tags"] = {**scope.get("tags", {}), **CLI_RUN_TAG}
     result = job.execute_in_process(instance=_instance(), run_config=quiet, raise_on_error=False, **scope)
-    print(_ingest_summary(result))
-    for event in result.all_events:
-        if event.event_type_value == "STEP_FAILURE":
-            print(f"FAILED {event.step_key}: {_failure_text(event.event_specific_data.error)}", file=sys.stderr)
-        if event.event_type_value == "ASSET_CHECK_EVALUATION":
-            evaluation = event.event_specific_data
-            if not evaluation.passed:
-                print(f"CHECK FAILED {evaluation.check_name}: {dict(evaluation.metadata)}", file=sys.stderr)
-    if not result.success:
+    published = _published(result.all_events)
+    summary = summarise_run(result.all_events, published)
+    files = summary["files"]
+    if files:
+        print(f"Extract files: {files['files_seen']} seen, {files['files_loaded']} loaded, "
+              f"{files['files_unchanged']} unchanged, {files['files_rejected']} rejected; "
+              f"rows: {files['rows_loaded']} loaded, {files['rows_quarantined']} quarantined.")
+    for reason in summary["reasons"] + summary["problems"]:
+        print(f"  {reason}", file=sys.stderr)
+    report = write_run_report(settings, result.run_id, result.all_events, published)
+    if published:
+        print(f"Published: {settings.marts_dir}/*.parquet, {settings.warehouse_path} and "
+              f"{settings.data_dir / 'published'} (open data, small numbers suppressed)")
+    else:
         print("Nothing was published: the last published marts are unchanged.", file=sys.stderr)
-        return 1
-    print(f"Published: {settings.marts_dir}/*.parquet and {settings.warehouse_path}")
-    return 0
+    print(f"Run report: {report}")
+    return 0 if published and result.success else 1
 
 
 def validate(settings: Settings, path: Path, extract: str | None) -> int:

@@ -5,19 +5,23 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.assets.ingest import dfe_published_files, local_extracts
-from pipelines.assets.publish import published_marts
+from pipelines.assets.publish import open_data_export, published_marts
 from pipelines.assets.transform import sendkpi_dbt_models
 from pipelines.checks import EXTRACT_CHECKS
 from pipelines.jobs import refresh_all
 from pipelines.resources import build_resources
 from pipelines.schedules import nightly_refresh
-from pipelines.sensors import new_extract_files
+from pipelines.sensors import (
+    new_extract_files,
+    report_failed_run,
+    report_successful_run,
+)
 
 defs = dg.Definitions(
-    assets=[local_extracts, dfe_published_files, sendkpi_dbt_models, published_marts],
+    assets=[local_extracts, dfe_published_files, sendkpi_dbt_models, published_marts, open_data_export],
     asset_checks=EXTRACT_CHECKS,
     jobs=[refresh_all],
     schedules=[nightly_refresh],
-    sensors=[new_extract_files],
+    sensors=[new_extract_files, report_successful_run, report_failed_run],
     resources=build_resources(),
 )

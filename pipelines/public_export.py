@@ -25,7 +25,9 @@ region_value, sn_mean, sn_count, national_count, benchmark_release) describe oth
 authorities' published figures and are kept on every row.
 
 Values (value, previous_value, change, england_value, region_value, sn_mean) are rounded to
-one decimal place, as DfE publishes percentages; counts are whole numbers. The columns are
+one decimal place, halves away from zero (21.25 -> 21.3), as DfE publishes percentages; the
+change is rounded from the exact values, so it can differ by 0.1 from the difference of the
+rounded ones. Counts are whole numbers; dates are YYYY-MM-DD. The columns are
 an explicit list (PUBLIC_COLUMNS): a column added to the mart is not published until it is
 added here. is_small_count, an internal flag, is left out. A guard refuses to write the file
 when any column of the mart or of the export looks person-level.

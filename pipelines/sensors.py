@@ -12,6 +12,7 @@ from pipelines.ingest.files import file_sha256, list_extract_files
 from pipelines.jobs import refresh_all
 from pipelines.partitions import FINANCIAL_QUARTERS, all_quarters_tags, range_tags
 from pipelines.periods import FinancialQuarter
+from pipelines.run_report import ASSET_MATERIALIZATION, PUBLISH_ASSET, write_run_report
 from pipelines.settings import Settings, load_settings
 from schemas import EXTRACTS
 
@@ -57,3 +58,38 @@ def new_extract_files(context: dg.SensorEvaluationContext):
     if not changed:
         return dg.SkipReason("no new or changed extract files")
     return run_request_for(changed)
+
+
+def _write_report(context: dg.RunStatusSensorContext) -> dg.SkipReason | None:
+    """The run report for a scheduled or sensor-started run (the CLI writes its own)."""
+    run = context.dagster_run
+    if run.tags.get("sendkpi/launched_by") == "cli":
+        return dg.SkipReason("run started from the command line: it wrote its own report")
+    events = [record.dagster_event for record in context.instance.all_logs(run.run_id) if record.dagster_event]
+    published = any(
+        event.event_type_value == ASSET_MATERIALIZATION
+        and event.event_specific_data.materialization.asset_key.to_user_string() == PUBLISH_ASSET
+        for event in events
+    )
+    path = write_run_report(load_settings(), run.run_id, events, published)
+    context.log.info(f"Run report: {path}")
+    return None
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitored_jobs=[refresh_all],
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Writes data/run_reports/<time>_<run>.md for every successful refresh",
+)
+def report_successful_run(context: dg.RunStatusSensorContext):
+    return _write_report(context)
+
+
+@dg.run_failure_sensor(
+    monitored_jobs=[refresh_all],
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Writes data/run_reports/<time>_<run>.md for every failed refresh: what failed and why",
+)
+def report_failed_run(context: dg.RunFailureSensorContext):
+    return _write_report(context)

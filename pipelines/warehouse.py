@@ -13,7 +13,13 @@ from pathlib import Path
 
 import duckdb
 
-from schemas.extract_spec import PERIOD_END, PERIOD_START, SOURCE_PERIOD, ColumnKind, ExtractSpec
+from schemas.extract_spec import (
+    PERIOD_END,
+    PERIOD_START,
+    SOURCE_PERIOD,
+    ColumnKind,
+    ExtractSpec,
+)
 
 _SQL_TYPES: dict[ColumnKind, str] = {
     "id": "VARCHAR",

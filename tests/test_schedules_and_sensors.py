@@ -106,3 +106,36 @@ def test_sensor_spans_changed_quarters_in_one_run_and_whole_range_for_unnamed_fi
 def test_schedule_and_sensor_are_on_by_default():
     assert defs.resolve_schedule_def("nightly_refresh").default_status == dg.DefaultScheduleStatus.RUNNING
     assert defs.resolve_sensor_def("new_extract_files").default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_run_report_sensors_write_a_report_for_scheduled_runs_and_skip_cli_runs(tmp_path: Path):
+    from pipelines.partitions import all_quarters_tags
+    from pipelines.sensors import report_successful_run
+    from tests.conftest import write_sample
+
+    benchmarks = write_sample(tmp_path)
+    instance = dg.DagsterInstance.ephemeral()
+    with environment(SENDKPI_DATA_DIR=str(tmp_path), SENDKPI_BENCHMARKS_DIR=str(benchmarks),
+                     SENDKPI_HOME_LA="990", SENDKPI_PSEUDONYMISATION_KEY=None):
+        job = defs.resolve_job_def("refresh_all")
+        scheduled = job.execute_in_process(instance=instance, tags=all_quarters_tags(), raise_on_error=False)
+        assert scheduled.success
+        context = dg.build_run_status_sensor_context(
+            sensor_name="report_successful_run", dagster_instance=instance,
+            dagster_run=scheduled.dagster_run, dagster_event=scheduled.get_run_success_event(),
+        )
+        assert report_successful_run(context) is None
+        reports = list((tmp_path / "run_reports").glob("*.md"))
+        assert len(reports) == 1
+        text = reports[0].read_text()
+        assert "**Published.**" in text and "24 seen, 24 loaded" in text
+
+        cli_run = job.execute_in_process(
+            instance=instance, tags={**all_quarters_tags(), "sendkpi/launched_by": "cli"}, raise_on_error=False
+        )
+        context = dg.build_run_status_sensor_context(
+            sensor_name="report_successful_run", dagster_instance=instance,
+            dagster_run=cli_run.dagster_run, dagster_event=cli_run.get_run_success_event(),
+        )
+        assert isinstance(report_successful_run(context), dg.SkipReason)
+        assert len(list((tmp_path / "run_reports").glob("*.md"))) == 1

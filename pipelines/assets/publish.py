@@ -4,6 +4,7 @@ import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
 from pipelines.assets.transform import sendkpi_dbt_models
+from pipelines.public_export import write_public_export
 from pipelines.publish import publish
 from pipelines.resources import WarehouseResource
 
@@ -27,3 +28,18 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResou
             **{f"rows.{table}": rows for table, rows in published.row_counts.items()},
         }
     )
+
+
+@dg.asset(
+    key=dg.AssetKey(["published", "open_data"]),
+    deps=[published_marts],
+    group_name="publish",
+    description=(
+        "data/published/kpi_comparison_public.csv: the comparison for the public, counts of 1-4 "
+        "and rates built on them shown as c (threshold: small_count_threshold)"
+    ),
+)
+def open_data_export(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    written = write_public_export(warehouse.settings())
+    context.log.info(f"Open data: {', '.join(str(path) for path in written)}")
+    return dg.MaterializeResult(metadata={"files": [str(path) for path in written]})

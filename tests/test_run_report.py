@@ -13,7 +13,7 @@ from dagster._core.definitions.asset_checks.asset_check_evaluation import AssetC
 from dagster_shared.error import SerializableErrorInfo
 
 from pipelines.run_report import extract_outcomes_metadata
-from pipelines.run_report_file import latest_report_path, summarise_run, write_run_report
+from pipelines.run_report import latest_report_path, summarise_run, write_run_report
 from pipelines.settings import Settings
 from tests.conftest import PipelineRun, run_pipeline, write_sample
 
