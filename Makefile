@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo materialise test dev scorecard benchmark clean
+.PHONY: install demo materialise test dev scorecard clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,4 +35,4 @@ dev: install
 	DAGSTER_HOME=$(CURDIR)/.dagster_home PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/dagster dev -m pipelines.definitions
 
 clean:
-	rm -rf data/build data/marts/*.parquet data/warehouse.duckdb data/sample_benchmarks dbt_project/target
+	rm -rf data/build data/marts/*.parquet data/warehouse.duckdb data/sample_benchmarks data/published data/run_reports dbt_project/target

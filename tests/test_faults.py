@@ -12,6 +12,8 @@ import threading
 import time
 from pathlib import Path
 
+import shutil
+
 import duckdb
 import openpyxl
 import pytest
@@ -241,3 +243,65 @@ def test_a_different_key_on_an_existing_warehouse_is_refused(published: Pipeline
     )
     assert "not the one this warehouse was built with" in messages
     assert _fingerprints(published.data_dir) == before
+
+
+def _comparison_rows(data_dir: Path) -> list[tuple]:
+    with duckdb.connect() as connection:
+        return connection.execute(
+            f"select * from '{data_dir / 'marts' / 'kpi_comparison.parquet'}' order by all"
+        ).fetchall()
+
+
+def _log(data_dir: Path, where: str) -> list[tuple]:
+    with duckdb.connect(str(data_dir / "build" / "warehouse_build.duckdb"), read_only=True) as connection:
+        return connection.execute(
+            f"select file_name, status, message from raw.load_log where {where} order by loaded_at"
+        ).fetchall()
+
+
+def test_truncated_correction_is_rejected_and_the_good_quarter_stays_published(published: PipelineRun):
+    data_dir = published.data_dir
+    before = _comparison_rows(data_dir)
+    good = next((data_dir / "raw" / "ehc_requests").glob("*2023-24_Q4.csv"))
+    text = good.read_text()
+    cut = text[: len(text) // 2].rsplit(",", 3)[0]  # the transfer stopped in the middle of a row
+    (good.parent / "ehc_requests_2023-24_Q4_v2.csv").write_text(cut)
+    run = run_pipeline(data_dir, published.benchmarks_dir, key=DEMO_PSEUDONYMISATION_KEY)
+    assert run.success
+    [(name, status, message)] = _log(data_dir, "file_name = 'ehc_requests_2023-24_Q4_v2.csv'")
+    assert status == "rejected"
+    assert "rejected (unreadable)" in message and "fields from the header's 10" in message
+    assert _log(data_dir, "source_period = '2023-24_Q4' and extract = 'ehc_requests' and status = 'current'")[0][0] == good.name
+    assert _comparison_rows(data_dir) == before
+
+
+def test_same_file_under_another_name_changes_nothing(published: PipelineRun):
+    data_dir = published.data_dir
+    before, loads_before = _comparison_rows(data_dir), _log(data_dir, "true")
+    original = next((data_dir / "raw" / "advice_requests").glob("*2022-23_Q1.csv"))
+    shutil.copy(original, original.with_name("advice_requests_2022-23_Q1 (1).csv"))
+    run = run_pipeline(data_dir, published.benchmarks_dir, key=DEMO_PSEUDONYMISATION_KEY)
+    assert run.success
+    assert _log(data_dir, "true") == loads_before
+    assert _comparison_rows(data_dir) == before
+
+
+def test_corrected_old_quarter_replaces_it_and_keeps_the_history(published: PipelineRun):
+    data_dir = published.data_dir
+    before = {(row[5], row[9], row[10], row[13]): row for row in _comparison_rows(data_dir)}
+    _correct_a_quarter(data_dir)  # 2023-24 Q3 without its first request
+    run = run_pipeline(data_dir, published.benchmarks_dir, key=DEMO_PSEUDONYMISATION_KEY)
+    assert run.success
+    history = _log(data_dir, "source_period = '2023-24_Q3' and extract = 'ehc_requests'")
+    assert [(name.endswith("_corrected.csv"), status) for name, status, _ in history] == [
+        (False, "superseded"), (True, "current")
+    ]
+    with duckdb.connect(str(data_dir / "build" / "warehouse_build.duckdb"), read_only=True) as connection:
+        rows_per_load = connection.execute(
+            "select count(distinct load_id) from raw.ehc_requests where source_period = '2023-24_Q3'"
+        ).fetchone()[0]
+    assert rows_per_load == 2  # both versions' rows are kept
+    after = _comparison_rows(data_dir)
+    local_versions = {row[-1] for row in after if row[13] == "local" and row[5].startswith(("ehc", "refusal"))}
+    old_versions = {row[-1] for row in before.values() if row[13] == "local" and row[5].startswith(("ehc", "refusal"))}
+    assert len(local_versions) == 1 and local_versions != old_versions

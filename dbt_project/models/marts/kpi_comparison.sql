@@ -22,7 +22,8 @@ local_values as (
         cast(numerator as double) as numerator,
         cast(denominator as double) as denominator,
         value,
-        cast(null as varchar) as value_missing_reason
+        cast(null as varchar) as value_missing_reason,
+        extract_version
     from {{ ref('int_local_kpi_values') }}
 ),
 
@@ -38,7 +39,8 @@ published_values as (
         published.numerator,
         published.denominator,
         published.value,
-        published.value_missing_reason
+        published.value_missing_reason,
+        cast(null as varchar) as extract_version
     from published
     inner join home
         on published.geographic_level = 'Local authority'
@@ -88,7 +90,9 @@ neighbour_means as (
     select
         periods.kpi_id,
         periods.calendar_year,
-        avg(other_authorities.value) as sn_mean,
+        -- Summed as exact decimals: a parallel sum of doubles can differ in its last bits
+        -- from run to run, and the same files must give the same marts.
+        cast(avg(cast(other_authorities.value as decimal(18, 6))) as double) as sn_mean,
         count(other_authorities.value) as sn_count
     from (select distinct kpi_id, calendar_year from published) as periods
     cross join neighbours
@@ -217,7 +221,8 @@ select
         as previous_value,
     case when ours.previous_period_index = ours.period_index - 1
         then ours.value - ours.previous_series_value end as change,
-    england.release as benchmark_release
+    england.release as benchmark_release,
+    ours.extract_version
 from with_previous as ours
 cross join home
 inner join definitions
