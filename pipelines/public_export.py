@@ -21,7 +21,7 @@ Rules, for rows computed from our extracts (value_source = 'local'):
 
 Rows whose value_source names a DfE release are DfE's own published figures, already
 suppressed by DfE: they are kept as published. Benchmark columns (england_value,
-region_value, sn_mean, sn_count, national_count, benchmark_release) describe other
+region_value, sn_mean, sn_count, sn_included, national_count, benchmark_release) describe other
 authorities' published figures and are kept on every row.
 
 Values (value, previous_value, change, england_value, region_value, sn_mean) are rounded to
@@ -58,7 +58,7 @@ PUBLIC_COLUMNS = (
     "kpi_id", "kpi_name", "polarity", "unit",
     "period_type", "period", "period_start", "period_end", "value_source",
     "numerator", "denominator", "value", "value_missing_reason",
-    "england_value", "region_value", "sn_model", "sn_mean", "sn_count",
+    "england_value", "region_value", "sn_model", "sn_mean", "sn_count", "sn_included",
     "national_rank", "national_count", "quartile_band",
     "previous_value", "change", "benchmark_release",
 )
@@ -152,6 +152,7 @@ select
     sn_model,
     {_one_dp('sn_mean')} as sn_mean,
     sn_count,
+    sn_included,
     case when row_suppressed and national_rank is not null then '{SUPPRESSED}'
          else cast(national_rank as varchar) end as national_rank,
     national_count,

@@ -171,7 +171,8 @@ _BASE = {
     "la_code": "990", "la_new_code": "E06009990", "la_name": "Test", "region_code": "R1", "region_name": "Region",
     "kpi_name": "KPI", "polarity": "higher_is_better", "unit": "percent", "value_missing_reason": None,
     "is_small_count": False, "england_value": None, "region_value": None, "sn_model": "sn_model_2025",
-    "sn_mean": None, "sn_count": None, "national_rank": None, "national_count": None, "quartile_band": None,
+    "sn_mean": None, "sn_count": None, "sn_included": None, "national_rank": None, "national_count": None,
+    "quartile_band": None,
     "previous_value": None, "change": None, "benchmark_release": None,
 }
 
@@ -194,7 +195,7 @@ def _write_mart(data_dir: Path, rows: list[dict], extra_columns: dict | None = N
         frame[name] = value
     frame = frame.astype({"numerator": "float64", "denominator": "float64", "value": "float64",
                           "previous_value": "float64", "change": "float64", "england_value": "float64",
-                          "region_value": "float64", "sn_mean": "float64", "sn_count": "Int64",
+                          "region_value": "float64", "sn_mean": "float64", "sn_count": "Int64", "sn_included": "str",
                           "national_rank": "Int64", "national_count": "Int64", "is_small_count": "bool",
                           "period_start": "datetime64[us]", "period_end": "datetime64[us]"})
     (data_dir / "marts").mkdir(parents=True, exist_ok=True)

@@ -93,7 +93,12 @@ neighbour_means as (
         -- Summed as exact decimals: a parallel sum of doubles can differ in its last bits
         -- from run to run, and the same files must give the same marts.
         cast(avg(cast(other_authorities.value as decimal(18, 6))) as double) as sn_mean,
-        count(other_authorities.value) as sn_count
+        count(other_authorities.value) as sn_count,
+        -- Which neighbours the mean is over (old LA codes), so a gap is visible.
+        string_agg(
+            case when other_authorities.value is not null then neighbours.neighbour_old_la_code end,
+            ',' order by neighbours.neighbour_old_la_code
+        ) as sn_included
     from (select distinct kpi_id, calendar_year from published) as periods
     cross join neighbours
     left join other_authorities
@@ -198,6 +203,7 @@ select
     'sn_model_{{ var("sn_model") }}' as sn_model,
     neighbour_means.sn_mean,
     neighbour_means.sn_count,
+    neighbour_means.sn_included,
     ranked.national_rank,
     ranked.national_count,
     case
