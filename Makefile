@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo materialise test dev scorecard clean
+.PHONY: install demo materialise test dev scorecard benchmark clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,3 +36,8 @@ dev: install
 
 clean:
 	rm -rf data/build data/marts/*.parquet data/warehouse.duckdb data/sample_benchmarks data/published data/run_reports dbt_project/target
+
+## Time the pipeline against a plain DuckDB baseline (SCALE multiplies the sample's rows).
+SCALE ?= 10
+benchmark: install
+	$(BIN)/python benchmarks/run_benchmark.py --scale $(SCALE)

@@ -70,6 +70,15 @@ def run_pipeline(data_dir: Path, benchmarks_dir: Path, home_la: str = "990", key
     return PipelineRun(data_dir, benchmarks_dir, result.success, result)
 
 
+def step_failure_messages(run: PipelineRun) -> str:
+    """What the failed steps of a run said, in one string."""
+    return " ".join(
+        event.event_specific_data.error.message
+        for event in run.result.all_events
+        if event.event_type_value == "STEP_FAILURE"
+    )
+
+
 def write_sample(data_dir: Path) -> Path:
     """The synthetic sample: extracts into data_dir/raw, benchmarks beside them."""
     write_sample_extracts(data_dir / "raw")

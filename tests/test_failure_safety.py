@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import PipelineRun, run_pipeline, write_sample
+from tests.conftest import PipelineRun, run_pipeline, step_failure_messages, write_sample
 
 
 def _fingerprints(run: PipelineRun) -> dict[str, str]:
@@ -89,11 +89,7 @@ def test_real_extract_without_a_key_refuses_to_start(tmp_path: Path):
     shutil.copy(next((tmp_path / "raw" / "ehc_requests").glob("*2023-24_Q4.csv")), real_looking)
     run = run_pipeline(tmp_path, benchmarks)
     assert not run.success
-    messages = " ".join(
-        event.event_specific_data.error.message
-        for event in run.result.all_events
-        if event.event_type_value == "STEP_FAILURE"
-    )
     # The reason is the step failure's own message, not buried in a wrapped cause.
+    messages = step_failure_messages(run)
     assert "No pseudonymisation key" in messages
     assert not (tmp_path / "marts" / "kpi_comparison.parquet").exists()

@@ -19,7 +19,7 @@ import openpyxl
 import pytest
 
 from pipelines.settings import DEMO_PSEUDONYMISATION_KEY
-from tests.conftest import PipelineRun, run_pipeline, write_sample
+from tests.conftest import PipelineRun, run_pipeline, step_failure_messages, write_sample
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -236,11 +236,7 @@ def test_a_different_key_on_an_existing_warehouse_is_refused(published: Pipeline
     before = _fingerprints(published.data_dir)
     run = run_pipeline(published.data_dir, published.benchmarks_dir, key="another-key")
     assert not run.success
-    messages = " ".join(
-        event.event_specific_data.error.message
-        for event in run.result.all_events
-        if event.event_type_value == "STEP_FAILURE"
-    )
+    messages = step_failure_messages(run)
     assert "not the one this warehouse was built with" in messages
     assert _fingerprints(published.data_dir) == before
 

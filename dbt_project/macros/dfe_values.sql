@@ -27,3 +27,17 @@
         else 'unrecognised value: ' || {{ column }}
     end
 {%- endmacro %}
+
+{% macro dfe_geography_columns() -%}
+    {#- The provenance and geography every DfE release row starts with, typed and trimmed. -#}
+    release,
+    release_year,
+    source_file,
+    cast(left(time_period, 4) as integer) as calendar_year,
+    geographic_level,
+    nullif(trim(region_code), '') as region_code,
+    nullif(trim(region_name), '') as region_name,
+    nullif(trim(old_la_code), '') as old_la_code,
+    nullif(trim(new_la_code), '') as new_la_code,
+    nullif(trim(la_name), '') as la_name
+{%- endmacro %}

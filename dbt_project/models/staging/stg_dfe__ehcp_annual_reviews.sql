@@ -1,16 +1,7 @@
 -- Headline rows of DfE's annual reviews file: review decisions communicated within 4 weeks
 -- of the review meeting.
 select
-    release,
-    release_year,
-    source_file,
-    cast(left(time_period, 4) as integer) as calendar_year,
-    geographic_level,
-    nullif(trim(region_code), '') as region_code,
-    nullif(trim(region_name), '') as region_name,
-    nullif(trim(old_la_code), '') as old_la_code,
-    nullif(trim(new_la_code), '') as new_la_code,
-    nullif(trim(la_name), '') as la_name,
+    {{ dfe_geography_columns() }},
     {{ dfe_number('review_expected') }} as reviews_expected,
     {{ dfe_number('total_review_meeting') }} as review_meetings_held,
     {{ dfe_number('number_decision_4weeks') }} as review_decisions_within_4_weeks,

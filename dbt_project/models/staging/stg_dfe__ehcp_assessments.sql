@@ -1,16 +1,7 @@
 -- Headline rows of DfE's EHC needs assessments file: decisions not to issue a plan and
 -- whether they were made within 16 weeks.
 select
-    release,
-    release_year,
-    source_file,
-    cast(left(time_period, 4) as integer) as calendar_year,
-    geographic_level,
-    nullif(trim(region_code), '') as region_code,
-    nullif(trim(region_name), '') as region_name,
-    nullif(trim(old_la_code), '') as old_la_code,
-    nullif(trim(new_la_code), '') as new_la_code,
-    nullif(trim(la_name), '') as la_name,
+    {{ dfe_geography_columns() }},
     {{ dfe_number('assess_issued') }} as plans_issued_after_assessment,
     {{ dfe_number('assess_not_issued') }} as decisions_not_to_issue,
     {{ dfe_number('outcome_decision_within_time') }} as decisions_not_to_issue_within_16_weeks,

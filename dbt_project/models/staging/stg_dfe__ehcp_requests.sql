@@ -1,15 +1,6 @@
 -- Headline rows of DfE's requests-for-assessment file, numbers typed, symbols kept as reasons.
 select
-    release,
-    release_year,
-    source_file,
-    cast(left(time_period, 4) as integer) as calendar_year,
-    geographic_level,
-    nullif(trim(region_code), '') as region_code,
-    nullif(trim(region_name), '') as region_name,
-    nullif(trim(old_la_code), '') as old_la_code,
-    nullif(trim(new_la_code), '') as new_la_code,
-    nullif(trim(la_name), '') as la_name,
+    {{ dfe_geography_columns() }},
     {{ dfe_number('requests_received_in_year') }} as requests_received,
     {{ dfe_number('requests_decided_to_assess') }} as requests_decided_to_assess,
     {{ dfe_number('requests_decided_not_to_assess') }} as requests_decided_not_to_assess,

@@ -1,16 +1,7 @@
 -- Headline rows of DfE's 20-week timeliness file, numbers typed, symbols kept as reasons.
 -- The headline label changed between releases ("All EHC plans issued" -> "All EHC plans").
 select
-    release,
-    release_year,
-    source_file,
-    cast(left(time_period, 4) as integer) as calendar_year,
-    geographic_level,
-    nullif(trim(region_code), '') as region_code,
-    nullif(trim(region_name), '') as region_name,
-    nullif(trim(old_la_code), '') as old_la_code,
-    nullif(trim(new_la_code), '') as new_la_code,
-    nullif(trim(la_name), '') as la_name,
+    {{ dfe_geography_columns() }},
     {{ dfe_number('plans_issued_den') }} as plans_issued,
     {{ dfe_number('plans_issued_within_20_weeks') }} as plans_issued_within_20_weeks,
     {{ dfe_number('pc_plans_issued_within_20_weeks') }} as pct_plans_issued_within_20_weeks,
