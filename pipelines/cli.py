@@ -91,7 +91,11 @@ def validate(settings: Settings, path: Path, extract: str | None) -> int:
     connection = duckdb.connect()
     ensure_raw_tables(connection, [spec])
     outcome = load_extract_file(connection, spec, path, pseudonymisation_key(settings))
-    print(f"{path}: {outcome.status}: {outcome.message}")
+    if outcome.status == "loaded":
+        print(f"{path}: {outcome.rows_loaded} of {outcome.rows_in_file} rows pass every rule; "
+              f"{outcome.rows_quarantined} would be quarantined")
+    else:
+        print(outcome.message)
     failures = connection.execute(
         "select source_row_number as row, column_name as column, check_name as rule, original_value "
         "from raw.quarantine order by source_row_number, column_name"

@@ -845,7 +845,7 @@ def test_validate_clean_file_exits_0(tmp_path, cli_env, capsys):
 
     out = capsys.readouterr().out
     assert code == 0
-    assert out.strip() == f"{path}: loaded: loaded 2 of 2 rows, quarantined 0"
+    assert out.strip() == f"{path}: 2 of 2 rows pass every rule; 0 would be quarantined"
     _no_warehouse_written(tmp_path, cli_env)
 
 
@@ -863,7 +863,7 @@ def test_validate_bad_file_exits_1_and_prints_the_failing_rows(tmp_path, cli_env
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert code == 1
-    assert lines[0] == f"{path}: loaded: loaded 1 of 3 rows, quarantined 2"
+    assert lines[0] == f"{path}: 1 of 3 rows pass every rule; 2 would be quarantined"
     assert lines[1].split() == ["row", "column", "rule", "original_value"]
     assert lines[2].split()[:2] == ["3", "decision_date"]
     assert "decision_date not before request_received_date" in lines[2] and lines[2].endswith("2023-07-01")
@@ -882,7 +882,7 @@ def test_validate_rejected_file_exits_1(tmp_path, cli_env, capsys):
 
     out = capsys.readouterr().out
     assert code == 1
-    assert f"{path}: rejected:" in out and "missing columns" in out and "primary_need" in out
+    assert f"{path}: rejected (missing columns)" in out and "primary_need" in out
     _no_warehouse_written(tmp_path, cli_env)
 
 
