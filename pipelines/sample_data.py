@@ -10,11 +10,12 @@ Two public writers:
 * `write_sample_extracts(raw_dir)`: quarterly case-system extracts (docs/extracts.md), cut
   from simulated case histories, each showing every case open during the quarter as it stood
   at the quarter end;
-* `write_sample_benchmarks(benchmarks_dir)`: DfE-layout EHC plan timeliness and request
-  files for 2019-2023, a statistical-neighbour model and LA reference files.
+* `write_sample_benchmarks(benchmarks_dir)`: DfE-layout EHC plan timeliness, request and
+  assessment files for 2019-2023, an annual reviews file for 2023, a statistical-neighbour
+  model and LA reference files.
 The same seed gives byte-identical files. The home authority's published counts for
-2021-2023 are computed from the same case histories the extracts are cut from, so the
-warehouse's own KPIs and the "published" ones agree.
+2021-2023 (plans, requests, decisions not to issue a plan) are computed from the same case
+histories the extracts are cut from, so the warehouse's own KPIs and the "published" ones agree.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ HISTORY_END = pd.Timestamp("2024-03-31")
 # Statutory timescales, in days from the request (day 0).
 DECISION_DAYS = 42  # 6 weeks to decide whether to assess; also 6 weeks to return advice
 PLAN_DAYS = 140  # 20 weeks to issue the final EHC plan
+NO_PLAN_DAYS = 112  # 16 weeks to decide, after assessing, not to issue a plan
 
 DECISIONS = ["assess", "not_assess", "withdrawn"]
 OUTCOMES = ["plan_issued", "plan_not_issued", "withdrawn"]
@@ -433,13 +435,27 @@ YEARS = [2019, 2020, 2021, 2022, 2023]
 # England's shape: requests dipped in 2020 and then grew fast; timeliness fell in 2022.
 VOLUME_INDEX = {2019: 1.00, 2020: 0.92, 2021: 1.13, 2022: 1.38, 2023: 1.66}
 TIMELINESS_SHIFT = {2019: 0.05, 2020: 0.02, 2021: 0.04, 2022: -0.03, 2023: -0.02}
-COUNT_COLUMNS = [
+TIMELINESS_AND_REQUEST_COLUMNS = [
     "requests_received_in_year", "requests_decided_to_assess", "requests_decided_not_to_assess",
     "requests_decision_not_made", "requests_withdrawn", "request_outcome_six_weeks", "request_outcome_over_6_weeks",
     "plans_issued_den", "plans_issued_den_ex", "plans_issued_within_20_weeks", "plans_issued_20_weeks_ex",
     "plans_issued_gt20weeks_ltYear", "plans_issued_gt20weeks_ltYear_ex", "plans_issued_gt_1_year",
     "plans_issued_gt_1_year_ex",
 ]
+# The assessments file: plans issued (the same count as plans_issued_den), decisions not to
+# issue one, and whether those came within 16 weeks.
+ASSESSMENT_COUNT_COLUMNS = [
+    "assess_issued", "assess_not_issued", "outcome_decision_within_time", "outcome_decision_over_time",
+]
+# The annual reviews file (DfE's spellings): one year only, so blank in the others.
+REVIEW_COUNT_COLUMNS = [
+    "total_ehc_plans", "review_expected", "review_not_expected", "total_review_meeting", "no_review_meeting",
+    "review_decision_not_due", "review_decision_outstanding", "outcome_amend", "outcome_cease", "outcome_maintan",
+    "no_outcome", "number_decsion_4weeks", "number_decision_gt_4weeks",
+]
+REVIEW_YEAR = 2023
+# Every count the benchmark frame carries: suppressed, tied and summed alike.
+COUNT_COLUMNS = TIMELINESS_AND_REQUEST_COLUMNS + ASSESSMENT_COUNT_COLUMNS + REVIEW_COUNT_COLUMNS
 
 
 def _la_years(las: pd.DataFrame) -> pd.DataFrame:
@@ -461,6 +477,27 @@ def _la_parameters(rng: np.random.Generator, las: pd.DataFrame) -> pd.DataFrame:
             "on_time": np.clip(rng.beta(2.4, 1.8, n), 0.12, 0.93),
             "exceptions": rng.uniform(0.02, 0.09, n),
             "plans_per_request": rng.uniform(0.45, 0.62, n),
+        }
+    )
+
+
+def _later_parameters(rng: np.random.Generator, las: pd.DataFrame) -> pd.DataFrame:
+    """Per-authority levels for the assessments and annual reviews files. Drawn from their own
+    random stream so that adding these files left every number in the older ones unchanged."""
+    n = len(las)
+    return pd.DataFrame(
+        {
+            "old_la_code": las["old_la_code"],
+            # Decisions not to issue a plan, per plan issued (England: about 6%).
+            "no_plan": rng.uniform(0.02, 0.10, n),
+            # Authorities range from none to all of those decisions within 16 weeks (England ~36%).
+            "no_plan_on_time": rng.beta(1.3, 1.6, n),
+            # EHC plans in place per request received in a year (England: about 4.5).
+            "plans_in_place": rng.uniform(3.6, 5.4, n),
+            "reviews_held": rng.beta(12, 2, n),
+            "reviews_decided": rng.uniform(0.65, 0.90, n),
+            # Review decisions within 4 weeks: from a few per cent to most (England ~44%).
+            "review_on_time": rng.beta(1.2, 1.5, n),
         }
     )
 
@@ -507,6 +544,56 @@ def _plan_counts(rng: np.random.Generator, frame: pd.DataFrame, received: np.nda
     }
 
 
+def _assessment_counts(rng: np.random.Generator, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Plans issued and decisions not to issue one, split by the 16-week timescale."""
+    plans = frame["plans_issued_den"].to_numpy()
+    not_issued = rng.binomial(plans, frame["no_plan"])
+    level = np.clip(frame["no_plan_on_time"] + rng.normal(0, 0.05, len(frame)), 0.0, 1.0)
+    within = rng.binomial(not_issued, level)
+    return {
+        "assess_issued": plans,
+        "assess_not_issued": not_issued,
+        "outcome_decision_within_time": within,
+        "outcome_decision_over_time": not_issued - within,
+    }
+
+
+def _review_counts(rng: np.random.Generator, frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """Annual reviews of the plans in place, for REVIEW_YEAR only (blank in other years).
+
+    The counts nest as DfE's do: plans = reviews expected + not expected (plans under a year
+    old); expected = meetings held + none held; meetings = decisions made + not yet due +
+    outstanding; decisions made = amend + cease + maintain = within 4 weeks + later."""
+    rows = frame[frame["time_period"] == REVIEW_YEAR]
+    plans = rng.poisson(rows["size"] * VOLUME_INDEX[REVIEW_YEAR] * rows["plans_in_place"])
+    expected = rng.binomial(plans, 0.82)
+    held = rng.binomial(expected, rows["reviews_held"])
+    decided = rng.binomial(held, rows["reviews_decided"])
+    not_due = rng.binomial(held - decided, 0.15)
+    within = rng.binomial(decided, np.clip(rows["review_on_time"] + rng.normal(0, 0.04, len(rows)), 0.0, 1.0))
+    amend = rng.binomial(decided, 0.62)
+    cease = rng.binomial(decided - amend, 0.03)
+    counts = pd.DataFrame(
+        {
+            "total_ehc_plans": plans,
+            "review_expected": expected,
+            "review_not_expected": plans - expected,
+            "total_review_meeting": held,
+            "no_review_meeting": expected - held,
+            "review_decision_not_due": not_due,
+            "review_decision_outstanding": held - decided - not_due,
+            "outcome_amend": amend,
+            "outcome_cease": cease,
+            "outcome_maintan": decided - amend - cease,
+            "no_outcome": held - decided,
+            "number_decsion_4weeks": within,
+            "number_decision_gt_4weeks": decided - within,
+        },
+        index=rows.index,
+    ).reindex(frame.index)
+    return {column: counts[column] for column in REVIEW_COUNT_COLUMNS}
+
+
 def _home_counts(requests: pd.DataFrame, year: int) -> dict[str, int]:
     """The home authority's published counts for a calendar year, from its case histories.
 
@@ -542,15 +629,34 @@ def _home_counts(requests: pd.DataFrame, year: int) -> dict[str, int]:
     return {column: int(value) for column, value in counts.items()}
 
 
+def _home_assessment_counts(requests: pd.DataFrame, year: int) -> dict[str, int]:
+    """The home authority's assessments-file counts for a calendar year, from its histories:
+    plans issued and decisions not to issue one, each dated by the assessment outcome; a
+    decision not to issue is within 16 weeks when made by day 112 from the request."""
+    ended = requests[requests["assessment_outcome_date"].dt.year == year]
+    no_plan = ended[ended["assessment_outcome"] == "plan_not_issued"]
+    no_plan_days = (no_plan["assessment_outcome_date"] - no_plan["request_received_date"]).dt.days
+    counts = {
+        "assess_issued": (ended["assessment_outcome"] == "plan_issued").sum(),
+        "assess_not_issued": len(no_plan),
+        "outcome_decision_within_time": (no_plan_days <= NO_PLAN_DAYS).sum(),
+        "outcome_decision_over_time": (no_plan_days > NO_PLAN_DAYS).sum(),
+    }
+    return {column: int(value) for column, value in counts.items()}
+
+
 def _la_counts(seed: int) -> pd.DataFrame:
     """Every authority's counts for every year it existed, before any suppression."""
-    rng = np.random.default_rng([seed, 1])
+    rng, later_rng = np.random.default_rng([seed, 1]), np.random.default_rng([seed, 3])
     las = fictional_authorities()
     requests = simulate_histories(seed)[0]
     parameters = _home_parameters(_la_parameters(rng, las), requests)
+    parameters = parameters.merge(_later_parameters(later_rng, las), on="old_la_code")
     frame = _la_years(las).merge(parameters, on="old_la_code")
     frame = frame.assign(**_request_counts(rng, frame))
     frame = frame.assign(**_plan_counts(rng, frame, frame["requests_received_in_year"].to_numpy()))
+    frame = frame.assign(**_assessment_counts(later_rng, frame))
+    frame = frame.assign(**_review_counts(later_rng, frame))
     frame = _override_home(frame, requests)
     return _tie_pair(frame)
 
@@ -570,7 +676,7 @@ def _override_home(frame: pd.DataFrame, requests: pd.DataFrame) -> pd.DataFrame:
     """2021-2023 for the home authority come from the very histories its extracts are cut from."""
     for year in (2021, 2022, 2023):
         row = (frame["old_la_code"] == HOME_LA_OLD_CODE) & (frame["time_period"] == year)
-        for column, value in _home_counts(requests, year).items():
+        for column, value in (_home_counts(requests, year) | _home_assessment_counts(requests, year)).items():
             frame.loc[row, column] = value
     return frame
 
@@ -641,6 +747,25 @@ REQUESTS_HEADER = [
     "request_outcome_six_weeks_pc", "request_outcome_over_6_weeks_pc", "mediation_related_request",
     "tribunal_related_request", "tribunal_after_mediation_request",
 ]
+ASSESSMENTS_HEADER = [
+    "time_period", "time_identifier", "geographic_level", "country_code", "country_name", "region_code",
+    "region_name", "new_la_code", "old_la_code", "la_name", "breakdown_topic", "breakdown", "assess_in_year",
+    "assess_issued", "assess_issued_pc", "assess_not_issued", "assess_not_issued_pc", "assess_not_made",
+    "assess_not_made_pc", "assess_withdrawn", "assess_withdrawn_pc", "outcome_decision_within_time",
+    "outcome_decision_over_time", "outcome_decision_within_time_pc", "outcome_decision_over_time_pc",
+    "number_assess_mediation", "number_assess_tribunal", "number_asssess_mediation_tribunal",
+    "number_other_mediation", "number_other_tribunal", "number_other_mediation_tribunal",
+]
+# DfE's header, misspellings and all, including review_meeting_prior_24 printed twice.
+ANNUAL_REVIEWS_HEADER = [
+    "time_period", "time_identifier", "geographic_level", "country_code", "country_name", "region_code",
+    "region_name", "new_la_code", "old_la_code", "la_name", "breakdown_topic", "breakdown", "total_ehc_plans",
+    "review_expected", "review_not_expected", "review_meeting_25", "review_meeting_24", "review_meeting_prior_24",
+    "review_meeting_prior_24", "total_review_meeting", "no_review_meeting", "review_decision25",
+    "review_decision24", "review_decision_prior24", "review_decision_not_due", "review_decision_outstanding",
+    "outcome_amend", "outcome_cease", "outcome_maintan", "no_outcome", "number_decsion_4weeks",
+    "number_decision_gt_4weeks", "pc_decsion_4weeks", "pc_decision_gt_4weeks",
+]
 SN_HEADER = ["old_la_code", "la_name", "region_ind", "region_name"] + [
     column for n in range(1, 11) for column in (f"SN_{n}", f"SN_{n}P")
 ]
@@ -652,6 +777,8 @@ HIERARCHY_HEADER = ["region_code", "region_name", "old_la_code", "la_name", "new
 
 TIMELINESS_BREAKDOWN = "All EHC plans issued"
 REQUESTS_BREAKDOWN = "All requests for EHC needs assessments"
+ASSESSMENTS_BREAKDOWN = "All EHC needs assessments"
+REVIEWS_BREAKDOWN = "All annual reviews"
 # DfE first published the over-20-weeks split for 2023; earlier years show `x` (unavailable).
 FIRST_YEAR_WITH_SPLIT = 2023
 
@@ -725,6 +852,34 @@ def _requests_table(counts: pd.DataFrame) -> pd.DataFrame:
     out["request_not_assess_pc"] = _pct_text(counts["requests_decided_not_to_assess"], received, sym)
     out["request_outcome_six_weeks_pc"] = _pct_text(counts["request_outcome_six_weeks"], decided, sym)
     return out[REQUESTS_HEADER]
+
+
+def _assessments_table(counts: pd.DataFrame) -> pd.DataFrame:
+    """Plans issued, decisions not to issue and their 16-week timeliness; every other column
+    `x`, as DfE printed them for the years before its individual-level collection."""
+    out = _geography(counts, ASSESSMENTS_BREAKDOWN)
+    sym = counts["symbol"]
+    for column in ASSESSMENTS_HEADER[12:]:
+        out[column] = _count_text(counts[column], sym) if column in ASSESSMENT_COUNT_COLUMNS else "x"
+    within = counts["outcome_decision_within_time"]
+    # DfE's percentage is of decisions not to issue that were made (within + over 16 weeks).
+    out["outcome_decision_within_time_pc"] = _pct_text(within, within + counts["outcome_decision_over_time"], sym)
+    return out[ASSESSMENTS_HEADER]
+
+
+def _annual_reviews_table(counts: pd.DataFrame) -> pd.DataFrame:
+    """REVIEW_YEAR only (DfE's file holds one year). The columns named after the years of
+    DfE's 2024 collection (meetings and decisions 'in 2025', 'in 2024', 'prior to 2024') are
+    `x`: a 2023 sample year cannot fill them truthfully; every other count is filled."""
+    counts = counts[counts["time_period"] == REVIEW_YEAR]
+    out = _geography(counts, REVIEWS_BREAKDOWN)
+    sym = counts["symbol"]
+    for column in ANNUAL_REVIEWS_HEADER[12:]:
+        out[column] = _count_text(counts[column], sym) if column in REVIEW_COUNT_COLUMNS else "x"
+    within, later = counts["number_decsion_4weeks"], counts["number_decision_gt_4weeks"]
+    out["pc_decsion_4weeks"] = _pct_text(within, within + later, sym)
+    out["pc_decision_gt_4weeks"] = _pct_text(later, within + later, sym)
+    return out[ANNUAL_REVIEWS_HEADER]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -807,13 +962,19 @@ Department for Education's published files, so the loaders can be exercised on t
 - `ehcp_synthetic/timeliness_20_week_synthetic.csv`: EHC plans issued within 20 weeks, 2019-2023
   (the over-20-weeks split is `x` before 2023, as DfE published it).
 - `ehcp_synthetic/requests_synthetic.csv`: requests for EHC needs assessments, 2019-2023.
+- `ehcp_synthetic/assessments_synthetic.csv`: EHC needs assessments, 2019-2023: plans issued,
+  decisions not to issue a plan and how many of those were made within 16 weeks (other columns `x`).
+- `ehcp_synthetic/annual_reviews_synthetic.csv`: annual reviews of EHC plans, 2023 only (DfE's
+  file holds one year); the columns named after DfE's collection years (`review_meeting_25`,
+  `review_decision24`, ...) are `x`.
 - `reference/sn_model_synthetic_wide.csv`: 10 statistical neighbours per fictional authority.
 - `reference/las_synthetic.csv`, `reference/region_la_hierarchy_synthetic.csv`: codes and regions.
 
 Quirks on purpose: authority 952 was created on 1 April 2021 (replacing 951), so it has no
 2019-2020 rows; authority 971 has no values (`x`) in 2022; a few cells are `c`; 969 and 970 tie
-on every percentage in 2023. The home authority 990's 2021-2023 counts are computed from the
-same synthetic case histories as the sample extracts.
+on every percentage in 2023. The home authority 990's 2021-2023 counts (plans, requests,
+decisions not to issue a plan) are computed from the same synthetic case histories as the
+sample extracts; its annual reviews are generated like every other authority's.
 """
 
 
@@ -827,6 +988,8 @@ def write_sample_benchmarks(benchmarks_dir: Path, seed: int = 2024) -> list[Path
     written = [
         _write_csv(_timeliness_table(counts), ehcp / "timeliness_20_week_synthetic.csv", bom=True, crlf=True),
         _write_csv(_requests_table(counts), ehcp / "requests_synthetic.csv", bom=True, crlf=True),
+        _write_csv(_assessments_table(counts), ehcp / "assessments_synthetic.csv", bom=True, crlf=True),
+        _write_csv(_annual_reviews_table(counts), ehcp / "annual_reviews_synthetic.csv", bom=True, crlf=True),
         _write_csv(_sn_table(seed), reference / "sn_model_synthetic_wide.csv", bom=True),
         _write_csv(_las_table(), reference / "las_synthetic.csv"),
         _write_csv(_hierarchy_table(), reference / "region_la_hierarchy_synthetic.csv"),

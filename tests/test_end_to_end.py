@@ -40,7 +40,8 @@ LOCAL_KPIS = [
 ]
 LOWER_IS_BETTER = {"refusal_to_assess_rate"}  # refusals: fewer is better; every other KPI: more
 
-# docs/kpis.md "Published values": kpi_id -> (DfE file stem, value column, numerator, denominator).
+# docs/kpis.md "Published values": kpi_id -> (DfE file stem, value column, numerator, denominator
+# column or the columns whose sum is the denominator).
 PUBLISHED = {
     "ehcp_20wk_excl_exc": (
         "timeliness_20_week", "PC_plans_issued_20_weeks_ex", "plans_issued_20_weeks_ex", "plans_issued_den_ex",
@@ -48,12 +49,27 @@ PUBLISHED = {
     "ehcp_20wk_incl_exc": (
         "timeliness_20_week", "pc_plans_issued_within_20_weeks", "plans_issued_within_20_weeks", "plans_issued_den",
     ),
-    "ehc_decision_6wk": ("requests", "request_outcome_six_weeks_pc", "request_outcome_six_weeks", None),
+    "ehc_decision_6wk": (
+        "requests", "request_outcome_six_weeks_pc", "request_outcome_six_weeks",
+        ("request_outcome_six_weeks", "request_outcome_over_6_weeks"),
+    ),
     "refusal_to_assess_rate": (
         "requests", "request_not_assess_pc", "requests_decided_not_to_assess", "requests_received_in_year",
     ),
+    "ehc_no_plan_decision_16wk": (
+        "assessments", "outcome_decision_within_time_pc", "outcome_decision_within_time",
+        ("outcome_decision_within_time", "outcome_decision_over_time"),
+    ),
+    # DfE's spelling ("decsion") in the published file.
+    "annual_review_decision_4wk": (
+        "annual_reviews", "pc_decsion_4weeks", "number_decsion_4weeks",
+        ("number_decsion_4weeks", "number_decision_gt_4weeks"),
+    ),
 }
-HEADLINE_TOPICS = {"All EHC plans issued", "All EHC plans", "All requests for EHC needs assessments"}
+HEADLINE_TOPICS = {
+    "All EHC plans issued", "All EHC plans", "All requests for EHC needs assessments", "All EHC needs assessments",
+    "All annual reviews",
+}
 SUPPRESSION_SYMBOLS = {"c", "x", "z", "u", "low", ":"}
 
 BENCHMARK_COLUMNS = [
@@ -343,12 +359,12 @@ def one_decimal(percentage: float) -> float:
 
 def published_value(kpi_id: str, row: pd.Series) -> tuple[float, float, float, str]:
     """(value, numerator, denominator, suppression symbol or '') of one DfE row for one KPI."""
-    _, value_column, numerator_column, denominator_column = PUBLISHED[kpi_id]
+    _, value_column, numerator_column, denominator_columns = PUBLISHED[kpi_id]
     numerator = number(row[numerator_column])
-    if denominator_column is None:  # decisions made = within 6 weeks + over 6 weeks
-        denominator = number(row[numerator_column]) + number(row["request_outcome_over_6_weeks"])
-    else:
-        denominator = number(row[denominator_column])
+    # One column, or a sum (decisions made = within the timescale + over it): NaN if a part is suppressed.
+    if isinstance(denominator_columns, str):
+        denominator_columns = (denominator_columns,)
+    denominator = sum(number(row[column]) for column in denominator_columns)
     symbol = row[value_column] if row[value_column] in SUPPRESSION_SYMBOLS else ""
     value = number(row[value_column])
     if kpi_id == "refusal_to_assess_rate" and symbol == "x" and denominator > 0:

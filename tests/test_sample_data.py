@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -83,7 +84,7 @@ def test_same_seed_gives_identical_bytes_and_another_seed_differs(tmp_path):
 
 def test_every_file_is_labelled_synthetic(tmp_path):
     paths = write_sample_extracts(tmp_path / "raw") + write_sample_benchmarks(tmp_path / "bench")
-    assert len(paths) == 2 * 12 + 6
+    assert len(paths) == 2 * 12 + 8
     assert all(p.exists() for p in paths)
     assert all("synthetic" in p.name for p in paths if p.name != "README.md")
     readme = (tmp_path / "bench" / "README.md").read_text(encoding="utf-8")
@@ -228,6 +229,8 @@ def test_advice_lateness_differs_by_type_and_some_is_outstanding(raw_dir):
 LAYOUTS = [
     ("ehcp_synthetic/timeliness_20_week_synthetic.csv", "ehcp_2025/timeliness_20_week.csv"),
     ("ehcp_synthetic/requests_synthetic.csv", "ehcp_2025/requests.csv"),
+    ("ehcp_synthetic/assessments_synthetic.csv", "ehcp_2025/assessments.csv"),
+    ("ehcp_synthetic/annual_reviews_synthetic.csv", "ehcp_2025/annual_reviews.csv"),
     ("reference/sn_model_synthetic_wide.csv", "reference/sn_model_2025_wide.csv"),
     ("reference/las_synthetic.csv", "reference/las.csv"),
     ("reference/region_la_hierarchy_synthetic.csv", "reference/region_la_hierarchy.csv"),
@@ -236,11 +239,13 @@ LAYOUTS = [
 
 @pytest.mark.real_data
 @pytest.mark.parametrize("ours, theirs", LAYOUTS)
-def test_headers_and_byte_order_marks_match_the_real_dfe_files(benchmarks_dir, ours, theirs):
+def test_headers_byte_order_marks_and_line_endings_match_the_real_dfe_files(benchmarks_dir, ours, theirs):
     _needs_real_data()
     ours_bytes, theirs_bytes = (benchmarks_dir / ours).read_bytes(), (DFE / theirs).read_bytes()
     assert ours_bytes.startswith(b"\xef\xbb\xbf") == theirs_bytes.startswith(b"\xef\xbb\xbf")
-    assert ours_bytes.splitlines()[0] == theirs_bytes.splitlines()[0]
+    # Up to the first LF: the header, byte for byte, with its CR when the file uses CRLF.
+    assert ours_bytes.split(b"\n", 1)[0] == theirs_bytes.split(b"\n", 1)[0]
+    assert (b"\r\n" in ours_bytes) == (b"\r\n" in theirs_bytes)
 
 
 @pytest.mark.real_data
@@ -258,6 +263,13 @@ def test_fictional_codes_collide_with_no_real_authority(benchmarks_dir):
         ("timeliness_20_week_synthetic.csv", "plans_issued_20_weeks_ex"),
         ("requests_synthetic.csv", "requests_received_in_year"),
         ("requests_synthetic.csv", "requests_withdrawn"),
+        ("assessments_synthetic.csv", "assess_issued"),
+        ("assessments_synthetic.csv", "assess_not_issued"),
+        ("assessments_synthetic.csv", "outcome_decision_within_time"),
+        ("assessments_synthetic.csv", "outcome_decision_over_time"),
+        ("annual_reviews_synthetic.csv", "total_ehc_plans"),
+        ("annual_reviews_synthetic.csv", "number_decsion_4weeks"),
+        ("annual_reviews_synthetic.csv", "number_decision_gt_4weeks"),
     ],
 )
 def test_national_and_regional_rows_are_sums_of_the_authorities(benchmarks_dir, file, column):
@@ -284,6 +296,61 @@ def test_percentages_follow_dfe_definitions(benchmarks_dir):
     assert pc.min() < 20 and pc.max() > 85
     national = timeliness[timeliness["geographic_level"] == "National"]
     assert national["PC_plans_issued_20_weeks_ex"].astype(float).between(45, 65).all()
+
+
+@pytest.mark.parametrize(
+    "file, value, within, later",
+    [
+        (
+            "assessments_synthetic.csv", "outcome_decision_within_time_pc",
+            "outcome_decision_within_time", "outcome_decision_over_time",
+        ),
+        ("annual_reviews_synthetic.csv", "pc_decsion_4weeks", "number_decsion_4weeks", "number_decision_gt_4weeks"),
+        ("annual_reviews_synthetic.csv", "pc_decision_gt_4weeks", "number_decision_gt_4weeks", "number_decsion_4weeks"),
+    ],
+)
+def test_timeliness_percentages_are_recomputed_from_the_counts_on_every_row(benchmarks_dir, file, value, within, later):
+    """National and regional percentages too: from the summed counts, one decimal, halves up."""
+    frame = _read(benchmarks_dir / "ehcp_synthetic" / file)
+    numeric = frame[frame[value] != "x"]
+    assert len(numeric) >= len(frame) - 3  # only the unavailable row (or a zero denominator) is x
+    share = numeric[within].astype(int) / (numeric[within].astype(int) + numeric[later].astype(int)) * 100
+    expected = np.floor(share * 10 + 0.5 + 1e-9) / 10
+    assert (numeric[value].astype(float) == expected).all()
+
+
+def test_assessment_and_annual_review_files_are_headline_rows_with_consistent_counts(benchmarks_dir):
+    assessments = _read(benchmarks_dir / "ehcp_synthetic" / "assessments_synthetic.csv")
+    reviews = _read(benchmarks_dir / "ehcp_synthetic" / "annual_reviews_synthetic.csv")
+    timeliness = _read(benchmarks_dir / "ehcp_synthetic" / "timeliness_20_week_synthetic.csv")
+    assert (assessments[["breakdown_topic", "breakdown"]] == "All EHC needs assessments").all().all()
+    assert (reviews[["breakdown_topic", "breakdown"]] == "All annual reviews").all().all()
+    assert set(assessments["time_period"]) == {"2019", "2020", "2021", "2022", "2023"}
+    assert set(reviews["time_period"]) == {"2023"}
+    # The same geographies as the older files, year by year.
+    keys = ["time_period", "geographic_level", "region_code", "old_la_code"]
+    assert assessments[keys].equals(timeliness[keys])
+    assert reviews[keys].reset_index(drop=True).equals(
+        timeliness.loc[timeliness["time_period"] == "2023", keys].reset_index(drop=True)
+    )
+    # Plans issued after assessment are the plans of the timeliness file.
+    assert (assessments["assess_issued"] == timeliness["plans_issued_den"]).all()
+    filled = assessments[assessments["assess_not_issued"] != "x"]
+    decided = filled["outcome_decision_within_time"].astype(int) + filled["outcome_decision_over_time"].astype(int)
+    assert (decided == filled["assess_not_issued"].astype(int)).all()
+    unfilled = [c for c in assessments.columns[12:] if c not in sample_data.ASSESSMENT_COUNT_COLUMNS]
+    assert (assessments[[c for c in unfilled if c != "outcome_decision_within_time_pc"]] == "x").all().all()
+    # Annual reviews nest as DfE's do.
+    n = reviews.iloc[:, 12:].apply(pd.to_numeric, errors="coerce")
+    assert (n["total_ehc_plans"] == n["review_expected"] + n["review_not_expected"]).all()
+    assert (n["review_expected"] == n["total_review_meeting"] + n["no_review_meeting"]).all()
+    made = n["number_decsion_4weeks"] + n["number_decision_gt_4weeks"]
+    assert (made == n["outcome_amend"] + n["outcome_cease"] + n["outcome_maintan"]).all()
+    assert (n["total_review_meeting"] == made + n["review_decision_not_due"] + n["review_decision_outstanding"]).all()
+    assert (n["no_outcome"] == n["total_review_meeting"] - made).all()
+    la = reviews["geographic_level"] == "Local authority"
+    spread = n.loc[la, "pc_decsion_4weeks"]
+    assert spread.min() < 20 and spread.max() > 70  # authorities differ widely, as in DfE's figures
 
 
 def test_quirks_loaders_must_meet(benchmarks_dir):
@@ -330,6 +397,26 @@ def test_home_counts_agree_with_the_extracts(raw_dir, benchmarks_dir):
     home_requests = requests[requests["old_la_code"] == HOME_LA_OLD_CODE].set_index("time_period")
     received_2022 = (latest["request_received_date"].dt.year == 2022).sum()
     assert int(home_requests.loc["2022", "requests_received_in_year"]) == received_2022
+
+
+def test_home_assessment_counts_agree_with_the_extracts(raw_dir, benchmarks_dir):
+    """Decisions not to issue a plan, dated by the assessment outcome; within 16 weeks = by day 112."""
+    latest = _latest_requests(raw_dir)
+    ended_in = latest["assessment_outcome_date"].dt.year
+    no_plan = latest["assessment_outcome"] == "plan_not_issued"
+    days = (latest["assessment_outcome_date"] - latest["request_received_date"]).dt.days
+    assessments = _read(benchmarks_dir / "ehcp_synthetic" / "assessments_synthetic.csv")
+    home = assessments[assessments["old_la_code"] == HOME_LA_OLD_CODE].set_index("time_period")
+    # The years the extracts cover in full (as for the plans above).
+    for year in (2022, 2023):
+        in_year = ended_in == year
+        within, later = (in_year & no_plan & (days <= 112)).sum(), (in_year & no_plan & (days > 112)).sum()
+        row = home.loc[str(year)]
+        assert int(row["assess_issued"]) == (in_year & (latest["assessment_outcome"] == "plan_issued")).sum()
+        assert int(row["assess_not_issued"]) == (in_year & no_plan).sum()
+        assert (int(row["outcome_decision_within_time"]), int(row["outcome_decision_over_time"])) == (within, later)
+        assert within > 0 and later > 0  # both sides of the 16-week line are exercised
+        assert float(row["outcome_decision_within_time_pc"]) == pytest.approx(100 * within / (within + later), abs=0.05)
 
 
 def test_reference_files_describe_the_boundary_change(benchmarks_dir):
