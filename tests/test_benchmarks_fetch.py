@@ -1,10 +1,12 @@
 """`sendkpi benchmarks fetch`, offline: a real HTTP server on 127.0.0.1 serves recorded EES API
-responses (tests/fixtures/ees_api/, built from the real DfE files) and the real fetch code runs
+responses (hand-written JSON in tests/fixtures/ees_api/, CSV bodies cut from the synthetic
+sample's DfE-layout files) and the real fetch code runs
 against it through the settings, as an analyst would run it."""
 
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -19,9 +21,48 @@ from pipelines import cli
 from pipelines.fetch import FetchError, fetch_benchmarks
 from pipelines.ingest.dfe import recognise
 from pipelines.ingest.files import file_sha256
+from pipelines.sample_data import write_sample_benchmarks
 from pipelines.settings import CONFIG_FILE, DEFAULT_EES_API_URL, SettingsError, load_settings
 
-FIXTURES = Path(__file__).parent / "fixtures" / "ees_api"
+# Hand-written API answers (JSON) live in the repository; the CSV bodies are built per test
+# session from the synthetic sample, which writes DfE's exact layouts (real DfE rows are not
+# copied into the repository): see `recorded_csv_bodies` below.
+RECORDED_JSON = Path(__file__).parent / "fixtures" / "ees_api"
+FIXTURES = RECORDED_JSON  # replaced by the session folder holding JSON and CSV bodies
+# EES labels in place of column names: a layout the loader does not know.
+EES_LABELS = {
+    "plans_issued_den": "Number of EHC plans issued inc. exceptions",
+    "plans_issued_den_ex": "Number of EHC plans issued exc. exceptions",
+    "plans_issued_20_weeks_ex": "EHC plans issued within 20 weeks exc. exceptions",
+}
+
+
+def _first_rows(path: Path, rows: int) -> bytes:
+    """The header and the first rows of a file, byte for byte (BOM and line endings kept)."""
+    return b"".join(path.read_bytes().splitlines(keepends=True)[: rows + 1])
+
+
+@pytest.fixture(scope="session", autouse=True)
+def recorded_csv_bodies(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """CSV bodies as the API would send them, cut from the synthetic sample's DfE-layout files."""
+    global FIXTURES
+    sample = tmp_path_factory.mktemp("sample_benchmarks")
+    write_sample_benchmarks(sample)
+    folder = tmp_path_factory.mktemp("ees_api")
+    for recorded in RECORDED_JSON.glob("*.json"):
+        shutil.copy(recorded, folder / recorded.name)
+    timeliness = _first_rows(next(sample.rglob("timeliness_20_week*.csv")), 5)
+    requests = _first_rows(next(sample.rglob("requests*.csv")), 5)
+    (folder / "timeliness_20_week.csv").write_bytes(timeliness)
+    (folder / "requests.csv").write_bytes(requests)
+    (folder / "requests_header_only.csv").write_bytes(_first_rows(next(sample.rglob("requests*.csv")), 0))
+    header, rest = timeliness.split(b"\n", 1)
+    labelled = header.decode("utf-8-sig")
+    for name, label in EES_LABELS.items():
+        labelled = labelled.replace(f",{name},", f",{label},")
+    (folder / "timeliness_20_week_labelled.csv").write_bytes(("\ufeff" + labelled).encode() + b"\n" + rest)
+    FIXTURES = folder
+    return folder
 TIMELINESS_ID = "5b1d3c2e-7f4a-4c1b-9e2d-1a2b3c4d5e01"
 REQUESTS_ID = "5b1d3c2e-7f4a-4c1b-9e2d-1a2b3c4d5e02"
 
@@ -208,7 +249,7 @@ def test_unknown_layout_is_rejected_naming_its_columns_and_the_others_are_still_
     assert code == 1
     assert "timeliness_20_week: FAILED (layout not recognised)" in err
     assert "columns missing for dfe_ehcp_timeliness: plans_issued_den, plans_issued_den_ex, plans_issued_20_weeks_ex" in err
-    assert "number of ehc plans issued inc. exeptions" in err
+    assert "number of ehc plans issued inc. exceptions" in err
     assert "Traceback" not in err
     assert files_in(data_dir / "raw" / "benchmarks") == ["provenance.json", "requests/requests_2.0.csv"]
     assert set(provenance(data_dir)) == {"requests"}
