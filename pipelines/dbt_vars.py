@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
-from pipelines.settings import Settings
+from pipelines.settings import DSG_STATED_KEYS, DsgSettings, Settings
 
 
-def dbt_vars(settings: Settings) -> dict[str, str | int]:
+def dbt_vars(settings: Settings) -> dict[str, object]:
     """The dbt vars for a build, from the settings (a pure function: tested)."""
     return {
         "home_la": settings.home_la,
         "sn_model": settings.sn_model,
         "small_count_threshold": settings.small_count_threshold,
+        **dsg_vars(settings.dsg),
+    }
+
+
+def dsg_vars(dsg: DsgSettings) -> dict[str, object]:
+    """The [dsg] settings as JSON-able dbt vars (models/marts/dsg_deficit_projection.sql)."""
+    return {
+        "dsg_statutory_override_end": dsg.statutory_override_end.isoformat(),
+        "dsg_projection_years": dsg.projection_years,
+        "dsg_scenarios": [
+            {
+                "name": scenario.name,
+                "high_needs_allocation_growth_pct": scenario.high_needs_allocation_growth_pct,
+                "high_needs_demand_growth_pct": scenario.high_needs_demand_growth_pct,
+                "savings_gbp_k": scenario.savings_gbp_k,
+                "stated": [
+                    {"financial_year": year, **{key: amounts.get(key) for key in DSG_STATED_KEYS}}
+                    for year, amounts in sorted(scenario.stated.items())
+                ],
+            }
+            for scenario in dsg.scenarios
+        ],
     }
 
 

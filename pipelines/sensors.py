@@ -18,11 +18,13 @@ from schemas import EXTRACTS
 
 
 def extract_file_hashes(settings: Settings) -> dict[str, str]:
-    """Every extract file in the drop zone (relative path) and the SHA-256 of its content."""
+    """Every extract file in the drop zone (relative path) and the SHA-256 of its content,
+    and the DSG returns in raw/dsg/ (no quarter in their names: a change runs every quarter)."""
+    folders = [settings.raw_dir / name for name in EXTRACTS] + [settings.raw_dir / "dsg"]
     return {
         str(path.relative_to(settings.raw_dir)): file_sha256(path)
-        for name in EXTRACTS
-        for path in list_extract_files(settings.raw_dir / name)
+        for folder in folders
+        for path in list_extract_files(folder)
     }
 
 
@@ -48,7 +50,7 @@ def run_request_for(changed: dict[str, str]) -> dg.RunRequest:
     job=refresh_all,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="New or changed files in data/raw/<extract>/ (by SHA-256) start a run for their quarters",
+    description="New or changed files in data/raw/<extract>/ (by SHA-256) start a run for their quarters; in data/raw/dsg/, a run over all",
 )
 def new_extract_files(context: dg.SensorEvaluationContext):
     current = extract_file_hashes(load_settings())

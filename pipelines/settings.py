@@ -11,6 +11,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from pipelines.periods import FinancialQuarter
@@ -50,6 +51,33 @@ class FetchSettings:
 
 
 @dataclass(frozen=True)
+class DsgScenario:
+    """A [dsg.scenarios.<name>] table: growth assumptions for the deficit projection, and
+    amounts stated for particular years (financial year -> {high_needs_shortfall_gbp_k,
+    other_blocks_gbp_k}) that replace the growth rule in those years. GBP thousands."""
+
+    name: str
+    high_needs_allocation_growth_pct: float = 0.0
+    high_needs_demand_growth_pct: float = 0.0
+    savings_gbp_k: float = 0.0
+    stated: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+DSG_STATED_KEYS = ("high_needs_shortfall_gbp_k", "other_blocks_gbp_k")
+# Built in: rolls the latest monitored year's shortfall and other blocks' movement forward.
+CURRENT_FORECAST = "current_forecast"
+
+
+@dataclass(frozen=True)
+class DsgSettings:
+    """The [dsg] section: the statutory override end date and the projection scenarios."""
+
+    statutory_override_end: date = date(2028, 3, 31)
+    projection_years: int = 4
+    scenarios: tuple[DsgScenario, ...] = ()
+
+
+@dataclass(frozen=True)
 class Settings:
     home_la: str
     data_dir: Path
@@ -59,6 +87,7 @@ class Settings:
     pseudonymisation_key: str | None
     first_quarter: str = "2014-15_Q1"
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    dsg: DsgSettings = field(default_factory=DsgSettings)
 
     @property
     def raw_dir(self) -> Path:
@@ -152,6 +181,68 @@ def _fetch_settings(section: object) -> FetchSettings:
     )
 
 
+def _number(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SettingsError(f"{name} must be a number, not {value!r}")
+    return float(value)
+
+
+def _financial_year(value: object, name: str) -> str:
+    match = re.fullmatch(r"(\d{4})-(\d{2})", str(value))
+    if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
+        raise SettingsError(f"{name}: {value!r} is not a financial year like 2024-25")
+    return str(value)
+
+
+def _dsg_scenario(name: str, table: object) -> DsgScenario:
+    where = f"dsg.scenarios.{name}"
+    if not re.fullmatch(r"[a-z0-9_]+", name) or name == CURRENT_FORECAST:
+        raise SettingsError(f"[{where}]: a scenario name must be snake_case and not {CURRENT_FORECAST!r} (built in)")
+    if not isinstance(table, dict):
+        raise SettingsError(f"[{where}] must be a table")
+    known = {"high_needs_allocation_growth_pct", "high_needs_demand_growth_pct", "savings_gbp_k", "stated"}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise SettingsError(f"[{where}]: unknown keys {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    stated_table = table.get("stated", {})
+    if not isinstance(stated_table, dict):
+        raise SettingsError(f"{where}.stated must be a table of \"2024-25\" = {{ high_needs_shortfall_gbp_k = ..., other_blocks_gbp_k = ... }}")
+    stated = {}
+    for year, amounts in stated_table.items():
+        _financial_year(year, f"{where}.stated")
+        if not isinstance(amounts, dict) or not amounts or set(amounts) - set(DSG_STATED_KEYS):
+            raise SettingsError(f"{where}.stated.{year} must set {' and/or '.join(DSG_STATED_KEYS)}, not {amounts!r}")
+        stated[year] = {key: _number(value, f"{where}.stated.{year}.{key}") for key, value in amounts.items()}
+    return DsgScenario(
+        name=name,
+        high_needs_allocation_growth_pct=_number(table.get("high_needs_allocation_growth_pct", 0), f"{where}.high_needs_allocation_growth_pct"),
+        high_needs_demand_growth_pct=_number(table.get("high_needs_demand_growth_pct", 0), f"{where}.high_needs_demand_growth_pct"),
+        savings_gbp_k=_number(table.get("savings_gbp_k", 0), f"{where}.savings_gbp_k"),
+        stated=stated,
+    )
+
+
+def _dsg_settings(section: object) -> DsgSettings:
+    """The [dsg] section; statutory_override_end and projection_years have environment
+    overrides (SENDKPI_DSG_STATUTORY_OVERRIDE_END, SENDKPI_DSG_PROJECTION_YEARS)."""
+    if not isinstance(section, dict):
+        raise SettingsError("[dsg] must be a table")
+    end_value = os.environ.get("SENDKPI_DSG_STATUTORY_OVERRIDE_END") or section.get("statutory_override_end", "2028-03-31")
+    try:
+        end = end_value if isinstance(end_value, date) else date.fromisoformat(str(end_value).strip())
+    except ValueError:
+        raise SettingsError(f"dsg.statutory_override_end must be a date like 2028-03-31, not {end_value!r}") from None
+    if (end.month, end.day) != (3, 31):
+        raise SettingsError(f"dsg.statutory_override_end must be a financial year end (31 March), not {end}")
+    years = _whole_number(
+        os.environ.get("SENDKPI_DSG_PROJECTION_YEARS") or section.get("projection_years", 4), "dsg.projection_years"
+    )
+    scenarios = section.get("scenarios", {})
+    if not isinstance(scenarios, dict):
+        raise SettingsError("[dsg.scenarios] must hold [dsg.scenarios.<name>] tables")
+    return DsgSettings(end, years, tuple(_dsg_scenario(name, table) for name, table in scenarios.items()))
+
+
 def _quarter_label(value: object) -> str:
     """The first financial quarter extracts are partitioned from, as 2014-15_Q1."""
     found = FinancialQuarter.find_in(str(value))
@@ -164,6 +255,7 @@ def load_settings(config_file: Path = CONFIG_FILE) -> Settings:
     """Read the settings now (environment variables are looked up on every call)."""
     values = {**_DEFAULTS, **_read_config_file(config_file)}
     fetch = _fetch_settings(values.pop("fetch", {}))
+    dsg = _dsg_settings(values.pop("dsg", {}))
     for key in _DEFAULTS:
         env_value = os.environ.get(f"SENDKPI_{key.upper()}")
         if env_value is not None and env_value != "":
@@ -188,4 +280,5 @@ def load_settings(config_file: Path = CONFIG_FILE) -> Settings:
         pseudonymisation_key=_read_key(str(values["pseudonymisation_key_file"]), base),
         first_quarter=_quarter_label(values["first_quarter"]),
         fetch=fetch,
+        dsg=dsg,
     )

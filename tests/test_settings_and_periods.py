@@ -311,7 +311,11 @@ def test_dbt_vars_come_from_the_settings(tmp_path):
         sn_model="2021", small_count_threshold=7, pseudonymisation_key="secret",
     )
 
-    assert dbt_vars(settings) == {"home_la": "E06000047", "sn_model": "2021", "small_count_threshold": 7}
+    assert dbt_vars(settings) == {
+        "home_la": "E06000047", "sn_model": "2021", "small_count_threshold": 7,
+        # the [dsg] defaults: no scenario but the built-in current_forecast (tests/test_dsg.py)
+        "dsg_statutory_override_end": "2028-03-31", "dsg_projection_years": 4, "dsg_scenarios": [],
+    }
 
 
 def test_dbt_vars_follow_environment_overrides(tmp_path, monkeypatch):
@@ -321,5 +325,7 @@ def test_dbt_vars_follow_environment_overrides(tmp_path, monkeypatch):
 
     result = dbt_vars(load_settings(tmp_path / "absent.toml"))
 
-    assert result == {"home_la": "885", "sn_model": "2025", "small_count_threshold": 10}
+    assert {key: result[key] for key in ("home_la", "sn_model", "small_count_threshold")} == {
+        "home_la": "885", "sn_model": "2025", "small_count_threshold": 10,
+    }
     assert "never-a-dbt-var" not in map(str, result.values())

@@ -4,6 +4,8 @@
 import dagster as dg
 
 from pipelines.ingest.dfe import CANONICAL_TABLES, load_published_folder
+from pipelines.ingest.dsg import TABLES as DSG_TABLES
+from pipelines.ingest.dsg import load_dsg_folder
 from pipelines.ingest.extracts import load_extract_folder
 from pipelines.ingest.keys import check_same_key, pseudonymisation_key
 from pipelines.partitions import FINANCIAL_QUARTERS
@@ -92,3 +94,41 @@ def dfe_published_files(context: dg.AssetExecutionContext, warehouse: WarehouseR
     }
     for key in DFE_KEYS:
         yield dg.MaterializeResult(asset_key=key, metadata=summary)
+
+
+DSG_KEYS = {table: dg.AssetKey([RAW, table]) for table in DSG_TABLES}
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(DSG_KEYS["dsg_monitoring"], group_name="finance",
+                     description="DSG budget monitoring: budget and forecast outturn per year, period and block (GBP thousands)"),
+        dg.AssetSpec(DSG_KEYS["dsg_balances"], group_name="finance",
+                     description="DSG cumulative deficit at 1 April and total DSG allocation per year (GBP thousands)"),
+    ],
+    can_subset=False,
+    description="The DSG returns in data/raw/dsg/ (docs/dsg.md), recognised by header and reloaded whole each run",
+)
+def dsg_returns(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    folder = warehouse.settings().raw_dir / "dsg"
+    with warehouse.build_connection() as connection:
+        files = load_dsg_folder(connection, folder)
+    if not files:
+        context.log.info(f"No DSG files in {folder}: the DSG marts will be empty")
+    for found in files:
+        (context.log.info if found.layout else context.log.warning)(found.message)
+    not_recognised = dg.MetadataValue.md(
+        "\n".join(f"- {found.message}" for found in files if found.layout is None) or "none"
+    )
+    for table, key in DSG_KEYS.items():
+        mine = [found for found in files if found.layout == table]
+        yield dg.MaterializeResult(
+            asset_key=key,
+            metadata={
+                "dsg_dir": str(folder),
+                "files_loaded": len(mine),
+                "rows_loaded": sum(found.rows_loaded for found in mine),
+                "rows_quarantined": sum(found.rows_quarantined for found in mine),
+                "files_not_recognised": not_recognised,
+            },
+        )

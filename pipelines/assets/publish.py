@@ -8,7 +8,9 @@ from pipelines.public_export import write_public_export
 from pipelines.publish import publish
 from pipelines.resources import WarehouseResource
 
-PUBLISHED_MARTS = ["kpi_comparison", "extract_load_summary", "la_code_resolution"]
+PUBLISHED_MARTS = [
+    "kpi_comparison", "extract_load_summary", "la_code_resolution", "dsg_monitoring", "dsg_deficit_projection",
+]
 
 
 @dg.asset(
