@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.assets.ingest import dfe_published_files, dsg_returns, local_extracts
+from pipelines.assets.ingest import RETURN_ASSETS, dfe_published_files, local_extracts
 from pipelines.assets.publish import open_data_export, published_marts
 from pipelines.assets.transform import sendkpi_dbt_models
 from pipelines.checks import EXTRACT_CHECKS
@@ -18,7 +18,7 @@ from pipelines.sensors import (
 )
 
 defs = dg.Definitions(
-    assets=[local_extracts, dfe_published_files, dsg_returns, sendkpi_dbt_models, published_marts, open_data_export],
+    assets=[local_extracts, dfe_published_files, *RETURN_ASSETS, sendkpi_dbt_models, published_marts, open_data_export],
     asset_checks=EXTRACT_CHECKS,
     jobs=[refresh_all],
     schedules=[nightly_refresh],

@@ -9,7 +9,8 @@ analysts download, quirks included.
 Two public writers:
 * `write_sample_extracts(raw_dir)`: quarterly case-system extracts (docs/extracts.md), cut
   from simulated case histories, each showing every case open during the quarter as it stood
-  at the quarter end;
+  at the quarter end; with the annual reviews, exclusions, children missing education,
+  school census and NEET samples of pipelines/sample_indicators.py;
 * `write_sample_benchmarks(benchmarks_dir)`: DfE-layout EHC plan timeliness, request and
   assessment files for 2019-2023, an annual reviews file for 2023, a statistical-neighbour
   model and LA reference files.
@@ -356,6 +357,8 @@ def write_sample_extracts(raw_dir: Path, seed: int = 2024) -> list[Path]:
             )
         )
     written.extend(write_sample_dsg(raw_dir / "dsg"))
+    from pipelines.sample_indicators import write_sample_indicator_extracts  # it imports this module
+    written.extend(write_sample_indicator_extracts(raw_dir, seed))
     return written
 
 
@@ -1008,6 +1011,18 @@ Department for Education's published files, so the loaders can be exercised on t
 - `ehcp_synthetic/annual_reviews_synthetic.csv`: annual reviews of EHC plans, 2023 only (DfE's
   file holds one year); the columns named after DfE's collection years (`review_meeting_25`,
   `review_decision24`, ...) are `x`.
+- `exclusions_synthetic/`: exclusions by geography per school phase and Total, academic years
+  2019/20-2020/21 with DfE's older `school_type` column (AP schools "Pupil referral unit") and
+  2021/22-2023/24 with `education_phase`; rates per 100 pupils on roll, 2 decimal places.
+- `neet_synthetic/`: NEET and not known 16-17 (December-February averages) by age (16, 17, all)
+  and SEN (Total, EHC plan, SEN support, no SEN): "end of 2019" to "end of 2022" as calendar
+  years under the 2025 release's names (avgcohort, NEETNKprop, ...), 2023/24 as academic year
+  202324 under the 2026 release's names (with the annual change in the NEET-or-not-known %).
+- `cme_synthetic/`: children missing education, Total and by SEN provision, 2019/20-2021/22 in
+  the 2024/25 layout (filter_group, filter, number, pc, rate) and 2022/23-2023/24 in the 2025/26
+  layout; counts rounded (authorities and regions to 10, England to 100) after adding up the
+  unrounded counts, so England is not the sum of the rounded rows; rate per 100 aged 5-16 on
+  Total rows only (`z` elsewhere).
 - `reference/sn_model_synthetic_wide.csv`: 10 statistical neighbours per fictional authority.
 - `reference/las_synthetic.csv`, `reference/region_la_hierarchy_synthetic.csv`: codes and regions.
 
@@ -1016,6 +1031,13 @@ Quirks on purpose: authority 952 was created on 1 April 2021 (replacing 951), so
 on every percentage in 2023. The home authority 990's 2021-2023 counts (plans, requests,
 decisions not to issue a plan) are computed from the same synthetic case histories as the
 sample extracts; its annual reviews are generated like every other authority's.
+Exclusions, NEET and CME quirks: a permanent-exclusion rate that rounds to 0 prints `low`
+(e.g. 953's primary rate in 2021/22); 955's AP permanent exclusions in 2022/23 are `c`; 971's
+special-school row in 2022/23 is all `x`; 954's NEET and not-known figures for 17-year-olds
+with an EHC plan in "end of 2021" are `c`; 962's CME count with an EHC plan in 2020/21 is
+`low`; 983's CME count with SEN status unknown in 2023/24 is `c`. Authorities' Total rows
+include their suppressed cells; regional and national rows add up the published ones (CME:
+the unrounded ones, then rounded).
 """
 
 
@@ -1035,6 +1057,8 @@ def write_sample_benchmarks(benchmarks_dir: Path, seed: int = 2024) -> list[Path
         _write_csv(_las_table(), reference / "las_synthetic.csv"),
         _write_csv(_hierarchy_table(), reference / "region_la_hierarchy_synthetic.csv"),
     ]
+    from pipelines.sample_benchmarks_indicators import write_indicator_benchmarks  # imports this module
+    written.extend(write_indicator_benchmarks(benchmarks_dir, seed))
     readme = benchmarks_dir / "README.md"
     readme.write_text(README, encoding="utf-8")
     return written + [readme]

@@ -7,22 +7,23 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-# One line per KPI. Its year: the latest calendar year DfE benchmarks, else (for KPIs DfE does
-# not publish, like advice within 6 weeks) the latest year we computed. Our own figure is
+# One line per KPI. Its year (a calendar year for EHC plans, an academic year for exclusions,
+# NEET and children missing education): the latest year DfE benchmarks, else (for KPIs DfE
+# does not publish, like advice within 6 weeks) the latest year we computed. Our own figure is
 # preferred to DfE's published one for us. Beside it, the latest quarter from our extracts.
 _HEADLINE_SQL = """
 with mart as (
     select * from read_parquet(?)
 ),
-calendar_rows as (
+year_rows as (
     select *,
         row_number() over (
             partition by kpi_id
-            order by england_value is not null desc, cast(period as integer) desc,
+            order by england_value is not null desc, period_end desc,
                 case when value_source = 'local' then 0 else 1 end
         ) as preference
     from mart
-    where period_type = 'calendar_year' and value is not null
+    where period_type in ('calendar_year', 'academic_year') and value is not null
 ),
 latest_quarter as (
     select kpi_id, period as quarter, value as quarter_value, change as quarter_change,
@@ -40,15 +41,15 @@ kpis as (
 )
 select
     kpis.la_name, kpis.la_code, kpis.region_name, kpis.sn_model, kpis.kpi_name,
-    calendar_rows.period, calendar_rows.value_source,
-    calendar_rows.value, calendar_rows.region_value, calendar_rows.sn_mean, calendar_rows.sn_count,
-    calendar_rows.england_value, calendar_rows.national_rank, calendar_rows.national_count,
-    calendar_rows.quartile_band, coalesce(calendar_rows.is_small_count, false) as is_small_count,
+    year_rows.period, year_rows.value_source,
+    year_rows.value, year_rows.region_value, year_rows.sn_mean, year_rows.sn_count,
+    year_rows.england_value, year_rows.national_rank, year_rows.national_count,
+    year_rows.quartile_band, coalesce(year_rows.is_small_count, false) as is_small_count,
     latest_quarter.quarter, latest_quarter.quarter_value, latest_quarter.quarter_change,
     coalesce(latest_quarter.quarter_is_small, false) as quarter_is_small
 from kpis
-left join calendar_rows
-    on calendar_rows.kpi_id = kpis.kpi_id and calendar_rows.preference = 1
+left join year_rows
+    on year_rows.kpi_id = kpis.kpi_id and year_rows.preference = 1
 left join latest_quarter
     on latest_quarter.kpi_id = kpis.kpi_id and latest_quarter.recency = 1
 order by kpis.kpi_id
@@ -73,9 +74,9 @@ def render(frame: pd.DataFrame) -> str:
     first = frame.iloc[0]
     lines = [
         f"{first.la_name} ({first.la_code}), {first.region_name}; statistical neighbours: {first.sn_model}",
-        "Percentages. Ours = computed from our extracts ('local') or DfE's published figure for us.",
+        "Values in each KPI's unit (mostly %). Ours = computed from our extracts ('local') or DfE's published figure for us.",
         "",
-        f"{'KPI':<62} {'year':>4} {'ours':>6} {'region':>6} {'SN mean':>10} {'England':>7} "
+        f"{'KPI':<62} {'year':>7} {'ours':>6} {'region':>6} {'SN mean':>10} {'England':>7} "
         f"{'rank':>8} {'band':>4}  {'latest quarter':>24}  source",
     ]
     for row in frame.itertuples():
@@ -89,7 +90,7 @@ def render(frame: pd.DataFrame) -> str:
         )
         small = " *" if row.is_small_count else ""
         lines.append(
-            f"{row.kpi_name[:62]:<62} {_text(row.period):>4} {_number(row.value) + small:>6} {_number(row.region_value):>6} "
+            f"{row.kpi_name[:62]:<62} {_text(row.period):>7} {_number(row.value) + small:>6} {_number(row.region_value):>6} "
             f"{neighbours:>10} {_number(row.england_value):>7} {rank:>8} {_text(row.quartile_band):>4}  "
             f"{quarter:>24}  {_text(row.value_source)}"
         )

@@ -9,6 +9,7 @@ import json
 import dagster as dg
 
 from pipelines.ingest.files import file_sha256, list_extract_files
+from pipelines.ingest.returns import RETURN_FOLDERS
 from pipelines.jobs import refresh_all
 from pipelines.partitions import FINANCIAL_QUARTERS, all_quarters_tags, range_tags
 from pipelines.periods import FinancialQuarter
@@ -19,8 +20,9 @@ from schemas import EXTRACTS
 
 def extract_file_hashes(settings: Settings) -> dict[str, str]:
     """Every extract file in the drop zone (relative path) and the SHA-256 of its content,
-    and the DSG returns in raw/dsg/ (no quarter in their names: a change runs every quarter)."""
-    folders = [settings.raw_dir / name for name in EXTRACTS] + [settings.raw_dir / "dsg"]
+    and the aggregate returns (raw/dsg/, raw/neet/, raw/school_census/: no quarter in their
+    names, so a change runs every quarter)."""
+    folders = [settings.raw_dir / name for name in EXTRACTS] + [settings.raw_dir / r.folder for r in RETURN_FOLDERS]
     return {
         str(path.relative_to(settings.raw_dir)): file_sha256(path)
         for folder in folders
@@ -50,7 +52,7 @@ def run_request_for(changed: dict[str, str]) -> dg.RunRequest:
     job=refresh_all,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="New or changed files in data/raw/<extract>/ (by SHA-256) start a run for their quarters; in data/raw/dsg/, a run over all",
+    description="New or changed files in data/raw/<extract>/ (by SHA-256) start a run for their quarters; in a returns folder (dsg, neet, school_census), a run over all",
 )
 def new_extract_files(context: dg.SensorEvaluationContext):
     current = extract_file_hashes(load_settings())

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandera.pandas as pa
 
-from schemas.dsg_common import amount_column, financial_year_column, source_columns
+from schemas.returns_common import amount_column, financial_year_column, source_columns
 
 NAME = "dsg_balances"
 COLUMNS = ["financial_year", "cumulative_deficit_at_1_april_gbp_k", "total_dsg_allocation_gbp_k"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandera.pandas as pa
 
-from schemas.dsg_common import amount_column, financial_year_column, source_columns
+from schemas.returns_common import amount_column, financial_year_column, source_columns
 
 NAME = "dsg_monitoring"
 COLUMNS = ["financial_year", "period", "block", "budget_gbp_k", "forecast_outturn_gbp_k"]

@@ -48,10 +48,23 @@ def test_academic_financial_and_calendar_years_switch_on_their_own_days(calendar
     assert calendar.xs((day, "calendar_year"))["period"] == calendar_year
 
 
+@pytest.mark.parametrize(("day", "month", "month_end"), [
+    (date(2023, 2, 28), "2023-02", date(2023, 2, 28)),
+    (date(2024, 2, 29), "2024-02", date(2024, 2, 29)),
+    (date(2023, 12, 31), "2023-12", date(2023, 12, 31)),
+    (date(2024, 1, 1), "2024-01", date(2024, 1, 31)),
+])
+def test_months_end_on_their_last_day_and_number_consecutively(calendar, day, month, month_end):
+    row = calendar.xs((day, "month"))
+    assert row["period"] == month
+    assert row["period_end"].date() == month_end
+    assert row["period_index"] == day.year * 12 + day.month - 1
+
+
 def test_every_day_has_exactly_one_period_of_each_type(calendar):
     days = calendar.reset_index()
     counts = days.groupby("calendar_date")["period_type"].nunique()
-    assert (counts == 4).all()
+    assert (counts == 5).all()
     first, last = days["calendar_date"].min(), days["calendar_date"].max()
     assert len(counts) == (last - first + timedelta(days=1)).days
 
@@ -59,17 +72,22 @@ def test_every_day_has_exactly_one_period_of_each_type(calendar):
 def test_headline_takes_latest_benchmarked_year_and_latest_quarter(demo_run: PipelineRun):
     frame = headline(demo_run.kpi_comparison)
     mart = duckdb.sql(f"select * from '{demo_run.kpi_comparison}'").df()
-    calendar = mart[(mart.period_type == "calendar_year") & mart.value.notna()]
-    benchmarked = calendar[calendar.england_value.notna()]
-    # One line per KPI; a KPI DfE does not publish (advice) shows our latest year, unbenchmarked.
+    # A KPI's year is a calendar year (EHC plans) or an academic year (exclusions, NEET, CME).
+    years = mart[mart.period_type.isin(["calendar_year", "academic_year"]) & mart.value.notna()]
+    benchmarked = years[years.england_value.notna()]
     assert sorted(frame.kpi_name) == sorted(mart.kpi_name.unique())
-    for row in frame[~frame.kpi_name.isin(benchmarked.kpi_name)].itertuples():
-        assert int(row.period) == calendar[calendar.kpi_name == row.kpi_name].period.astype(int).max()
-        assert row.value_source == "local" and pd.isna(row.england_value)
-    for row in frame[frame.kpi_name.isin(benchmarked.kpi_name)].itertuples():
-        latest_year = benchmarked[benchmarked.kpi_name == row.kpi_name].period.astype(int).max()
-        assert int(row.period) == latest_year
-        sources = set(benchmarked[(benchmarked.kpi_name == row.kpi_name) & (benchmarked.period == row.period)].value_source)
+    for row in frame.itertuples():
+        mine = years[years.kpi_name == row.kpi_name]
+        if mine.empty:  # quarterly-only KPIs (annual reviews, CME referrals): no year column
+            assert pd.isna(row.period)
+            continue
+        pool = benchmarked[benchmarked.kpi_name == row.kpi_name]
+        if pool.empty:  # DfE does not publish it (advice): our latest year, unbenchmarked
+            pool = mine
+            assert row.value_source == "local" and pd.isna(row.england_value)
+        latest = pool[pool.period_end == pool.period_end.max()]
+        assert row.period == latest.period.iloc[0]
+        sources = set(latest.value_source)
         assert row.value_source == ("local" if "local" in sources else sorted(sources)[-1])
     text = render(frame)
     assert "Wyvern Vale (synthetic) (990)" in text

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from pipelines.dbt_vars import dbt_vars
-from pipelines.ingest.dsg import load_dsg_folder
+from pipelines.ingest.returns import DSG, load_returns_folder
 from pipelines.settings import SettingsError, load_settings
 
 MONITORING_HEADER = "financial_year,period,block,budget_gbp_k,forecast_outturn_gbp_k\n"
@@ -37,7 +37,7 @@ def test_both_layouts_are_recognised_by_header_whatever_the_file_name(tmp_path):
     _write(folder, "balances.CSV", BALANCES_HEADER + "2023-24,20300,244025\n2024-25,,250623\n")
     connection = duckdb.connect()
 
-    files = load_dsg_folder(connection, folder)
+    files = load_returns_folder(connection, DSG, folder)
 
     assert {found.path.name: found.layout for found in files} == {
         "september report.csv": "dsg_monitoring", "balances.CSV": "dsg_balances",
@@ -56,7 +56,7 @@ def test_an_unknown_layout_is_reported_with_its_columns_and_not_loaded(tmp_path)
     _write(folder, "short.csv", "financial_year,period,block,budget_gbp_k\n2023-24,P6,schools,1\n")
     connection = duckdb.connect()
 
-    files = load_dsg_folder(connection, folder)
+    files = load_returns_folder(connection, DSG, folder)
 
     assert [found.layout for found in files] == [None, None]
     notes = next(found for found in files if found.path.name == "notes.csv")
@@ -76,7 +76,7 @@ def test_rows_breaking_a_rule_are_quarantined_with_their_row_numbers(tmp_path):
     ]) + "\n")
     connection = duckdb.connect()
 
-    [outcome] = load_dsg_folder(connection, folder)
+    [outcome] = load_returns_folder(connection, DSG, folder)
 
     assert (outcome.rows_in_file, outcome.rows_loaded, outcome.rows_quarantined) == (6, 1, 5)
     quarantined = _rows(connection, "select source_row_number, column_name, check_name, original_value, extract, "
@@ -100,7 +100,7 @@ def test_a_period_and_block_given_twice_across_files_is_quarantined_in_both(tmp_
     _write(folder, "bal.csv", BALANCES_HEADER + "2023-24,1,2\n2023-24,3,4\n")
     connection = duckdb.connect()
 
-    load_dsg_folder(connection, folder)
+    load_returns_folder(connection, DSG, folder)
 
     assert _rows(connection, "select block from raw.dsg_monitoring") == [("schools",)]
     duplicates = _rows(connection, "select extract, regexp_extract(file_path, '[a-z]+\\.csv'), source_row_number, "
@@ -117,17 +117,17 @@ def test_the_folder_is_reloaded_whole_and_a_missing_folder_gives_empty_tables(tm
     folder = tmp_path / "dsg"
     first = _write(folder, "a.csv", MONITORING_HEADER + "2023-24,P6,high_needs,1,2\n2023-24,P99,schools,1,1\n")
     connection = duckdb.connect()
-    load_dsg_folder(connection, folder)
+    load_returns_folder(connection, DSG, folder)
     # an extract's quarantine rows are not DSG rows: they stay
     connection.execute("insert into raw.quarantine values ('ehc_requests:x', 'ehc_requests', 'f', 2, 'c', 'r', null, now())")
 
     first.unlink()
     _write(folder, "b.csv", MONITORING_HEADER + "2023-24,P7,high_needs,1,3\n")
-    load_dsg_folder(connection, folder)
+    load_returns_folder(connection, DSG, folder)
     assert _rows(connection, "select period from raw.dsg_monitoring") == [("P7",)]
     assert _rows(connection, "select extract from raw.quarantine") == [("ehc_requests",)]
 
-    assert load_dsg_folder(connection, tmp_path / "absent") == []
+    assert load_returns_folder(connection, DSG, tmp_path / "absent") == []
     assert _rows(connection, "select count(*) from raw.dsg_monitoring") == [(0,)]
     assert _rows(connection, "select count(*) from raw.dsg_balances") == [(0,)]
 

@@ -85,7 +85,9 @@ def test_same_seed_gives_identical_bytes_and_another_seed_differs(tmp_path):
 def test_every_file_is_labelled_synthetic(tmp_path):
     paths = write_sample_extracts(tmp_path / "raw") + write_sample_benchmarks(tmp_path / "bench")
     # 12 quarters of two extracts, 6 DSG monitoring periods and the DSG balances, 8 DfE files
-    assert len(paths) == 2 * 12 + 6 + 1 + 8
+    # (EHC plans, reference, README) and 6 exclusions / NEET / CME files (two layouts each),
+    # 12 quarters of annual reviews, exclusions and CME, the school census and NEET returns
+    assert len(paths) == 2 * 12 + 6 + 1 + 8 + 6 + 3 * 12 + 2
     assert all(p.exists() for p in paths)
     assert all("synthetic" in p.name for p in paths if p.name != "README.md")
     readme = (tmp_path / "bench" / "README.md").read_text(encoding="utf-8")

@@ -4,8 +4,7 @@
 import dagster as dg
 
 from pipelines.ingest.dfe import CANONICAL_TABLES, load_published_folder
-from pipelines.ingest.dsg import TABLES as DSG_TABLES
-from pipelines.ingest.dsg import load_dsg_folder
+from pipelines.ingest.returns import DSG, NEET, RETURN_FOLDERS, SCHOOL_CENSUS, ReturnFolder, load_returns_folder
 from pipelines.ingest.extracts import load_extract_folder
 from pipelines.ingest.keys import check_same_key, pseudonymisation_key
 from pipelines.partitions import FINANCIAL_QUARTERS
@@ -96,39 +95,54 @@ def dfe_published_files(context: dg.AssetExecutionContext, warehouse: WarehouseR
         yield dg.MaterializeResult(asset_key=key, metadata=summary)
 
 
-DSG_KEYS = {table: dg.AssetKey([RAW, table]) for table in DSG_TABLES}
+# What each raw table of the aggregate returns holds, for the asset catalogue.
+RETURN_TABLE_DESCRIPTIONS = {
+    "dsg_monitoring": "DSG budget monitoring: budget and forecast outturn per year, period and block (GBP thousands)",
+    "dsg_balances": "DSG cumulative deficit at 1 April and total DSG allocation per year (GBP thousands)",
+    "neet": "NEET 16-17 monthly counts by age and SEND status: cohort, NEET, not known",
+    "school_census": "Pupils on roll per academic year, school phase and SEN status (exclusion rate denominators)",
+}
+RETURN_GROUPS = {DSG.folder: "finance", NEET.folder: "ingest", SCHOOL_CENSUS.folder: "ingest"}
+RETURN_KEYS = {table: dg.AssetKey([RAW, table]) for returns in RETURN_FOLDERS for table in returns.tables}
 
 
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(DSG_KEYS["dsg_monitoring"], group_name="finance",
-                     description="DSG budget monitoring: budget and forecast outturn per year, period and block (GBP thousands)"),
-        dg.AssetSpec(DSG_KEYS["dsg_balances"], group_name="finance",
-                     description="DSG cumulative deficit at 1 April and total DSG allocation per year (GBP thousands)"),
-    ],
-    can_subset=False,
-    description="The DSG returns in data/raw/dsg/ (docs/dsg.md), recognised by header and reloaded whole each run",
-)
-def dsg_returns(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    folder = warehouse.settings().raw_dir / "dsg"
-    with warehouse.build_connection() as connection:
-        files = load_dsg_folder(connection, folder)
-    if not files:
-        context.log.info(f"No DSG files in {folder}: the DSG marts will be empty")
-    for found in files:
-        (context.log.info if found.layout else context.log.warning)(found.message)
-    not_recognised = dg.MetadataValue.md(
-        "\n".join(f"- {found.message}" for found in files if found.layout is None) or "none"
+def _returns_asset(returns: ReturnFolder) -> dg.AssetsDefinition:
+    @dg.multi_asset(
+        name=f"{returns.folder}_returns",
+        specs=[
+            dg.AssetSpec(RETURN_KEYS[table], group_name=RETURN_GROUPS[returns.folder],
+                         description=RETURN_TABLE_DESCRIPTIONS[table])
+            for table in returns.tables
+        ],
+        can_subset=False,
+        description=f"The {returns.description} files in data/raw/{returns.folder}/ (docs/extracts.md), "
+                    "recognised by header and reloaded whole each run",
     )
-    for table, key in DSG_KEYS.items():
-        mine = [found for found in files if found.layout == table]
-        yield dg.MaterializeResult(
-            asset_key=key,
-            metadata={
-                "dsg_dir": str(folder),
-                "files_loaded": len(mine),
-                "rows_loaded": sum(found.rows_loaded for found in mine),
-                "rows_quarantined": sum(found.rows_quarantined for found in mine),
-                "files_not_recognised": not_recognised,
-            },
+    def _load(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        folder = warehouse.settings().raw_dir / returns.folder
+        with warehouse.build_connection() as connection:
+            files = load_returns_folder(connection, returns, folder)
+        if not files:
+            context.log.info(f"No files in {folder}: the marts built on them will be empty")
+        for found in files:
+            (context.log.info if found.layout else context.log.warning)(found.message)
+        not_recognised = dg.MetadataValue.md(
+            "\n".join(f"- {found.message}" for found in files if found.layout is None) or "none"
         )
+        for table in returns.tables:
+            mine = [found for found in files if found.layout == table]
+            yield dg.MaterializeResult(
+                asset_key=RETURN_KEYS[table],
+                metadata={
+                    "folder": str(folder),
+                    "files_loaded": len(mine),
+                    "rows_loaded": sum(found.rows_loaded for found in mine),
+                    "rows_quarantined": sum(found.rows_quarantined for found in mine),
+                    "files_not_recognised": not_recognised,
+                },
+            )
+
+    return _load
+
+
+RETURN_ASSETS = [_returns_asset(returns) for returns in RETURN_FOLDERS]

@@ -37,6 +37,10 @@ class Layout:
     # canonical columns this layout does not publish, with the value to store instead
     # (DfE's own symbols, so staging reads them as it reads any published file)
     constants: dict[str, str] = field(default_factory=dict)
+    # canonical column -> published column that some files of the layout carry and others
+    # lack: read when the file has it, else the constant above (the canonical column must be
+    # in `constants`); never needed for the layout to match
+    optional: dict[str, str] = field(default_factory=dict)
     # how the release is named: "<prefix>_<year after the latest time_period>" or a fixed name
     release_prefix: str | None = None
     fixed_release: str | None = None
@@ -53,6 +57,11 @@ class Layout:
     def canonical_columns(self) -> list[str]:
         return [*self.columns, *self.constants]
 
+    @property
+    def published_columns(self) -> set[str]:
+        """Every published column (lower case) the layout knows, optional ones included."""
+        return set(self.columns.values()) | set(self.optional.values())
+
 
 def _same(names: list[str]) -> dict[str, str]:
     return {name: name for name in names}
@@ -60,6 +69,29 @@ def _same(names: list[str]) -> dict[str, str]:
 
 # Columns not published in a release are stored as DfE's "x" (not available).
 _NOT_IN_RELEASE = "x"
+
+# Exclusions by geography (academic year). Releases up to 2020/21 name the phase column
+# school_type, later ones education_phase (same labels); canonical name: education_phase.
+_EXCLUSIONS_MEASURES = [
+    "num_schools", "headcount", "perm_excl", "perm_excl_rate", "suspension", "susp_rate",
+    "one_plus_susp", "one_plus_susp_rate",
+]
+# NEET and not known 16-17 by characteristics: the 2026 release's names are canonical; the
+# 2025 release's (avgcohort, avgNEETNK, ...) are matched case-insensitively like any column.
+_NEET_FILTERS = ["age", "characteristic_grouping", "characteristic"]
+_NEET_2026_MEASURES = [
+    "avg_cohort_count", "avg_neet_nk_count", "avg_neet_count", "avg_nk_count", "neet_nk_percent",
+    "neet_percent", "nk_percent", "annual_change_neet_nk_percent",
+]
+_NEET_2025_NAMES = {
+    "avg_cohort_count": "avgcohort",
+    "avg_neet_nk_count": "avgneetnk",
+    "avg_neet_count": "avgneet",
+    "avg_nk_count": "avgnk",
+    "neet_nk_percent": "neetnkprop",
+    "neet_percent": "neetprop",
+    "nk_percent": "notknownprop",
+}
 
 LAYOUTS: tuple[Layout, ...] = (
     Layout(
@@ -137,6 +169,51 @@ LAYOUTS: tuple[Layout, ...] = (
         release_prefix="dfe_sen2",
     ),
     Layout(
+        name="Exclusions by geography (education_phase, releases from 2021/22)",
+        table="dfe_exclusions",
+        columns=_same(_GEOGRAPHY + ["education_phase", *_EXCLUSIONS_MEASURES]),
+        release_prefix="dfe_exclusions",
+    ),
+    Layout(
+        name="Exclusions by geography (school_type, releases up to 2020/21)",
+        table="dfe_exclusions",
+        columns=_same(_GEOGRAPHY + _EXCLUSIONS_MEASURES) | {"education_phase": "school_type"},
+        release_prefix="dfe_exclusions",
+    ),
+    Layout(
+        name="NEET and not known 16-17 by characteristics (2026 release names)",
+        table="dfe_neet",
+        columns=_same(_GEOGRAPHY + _NEET_FILTERS + _NEET_2026_MEASURES),
+        release_prefix="dfe_neet",
+    ),
+    Layout(
+        name="NEET and not known 16-17 by characteristics (2025 release names: avgcohort, NEETNKprop, ...)",
+        table="dfe_neet",
+        columns=_same(_GEOGRAPHY + _NEET_FILTERS) | _NEET_2025_NAMES,
+        # Some files of this release carry annual_change_NEETNK, others do not.
+        constants={"annual_change_neet_nk_percent": _NOT_IN_RELEASE},
+        optional={"annual_change_neet_nk_percent": "annual_change_neetnk"},
+        release_prefix="dfe_neet",
+    ),
+    Layout(
+        name="Children missing education (2025/26 release: breakdown_topic, child_count, rate_per_100)",
+        table="dfe_cme",
+        columns=_same(_GEOGRAPHY + ["breakdown_topic", "breakdown", "child_count", "child_percent", "rate_per_100"]),
+        release_prefix="dfe_cme",
+    ),
+    Layout(
+        name="Children missing education (2024/25 release: filter_group, filter, number, pc, rate)",
+        table="dfe_cme",
+        columns=_same(_GEOGRAPHY) | {
+            "breakdown_topic": "filter_group",
+            "breakdown": "filter",
+            "child_count": "number",
+            "child_percent": "pc",
+            "rate_per_100": "rate",
+        },
+        release_prefix="dfe_cme",
+    ),
+    Layout(
         name="Statistical neighbours 2025 model (wide CSV: SN_1..SN_10 with closeness)",
         table="dfe_sn_model_wide",
         columns=_same(["old_la_code", "la_name"])
@@ -181,6 +258,7 @@ CANONICAL_TABLES: dict[str, list[str]] = {}
 for _layout in LAYOUTS:
     CANONICAL_TABLES.setdefault(_layout.table, _layout.canonical_columns)
     assert set(CANONICAL_TABLES[_layout.table]) == set(_layout.canonical_columns), _layout.name
+    assert set(_layout.optional) <= set(_layout.constants), _layout.name
 
 # Provenance on every canonical row: the release, the year it was published (releases are
 # ordered by it: "dfe_sen2_2022" must not outrank "dfe_ehcp_2025" by name), the file.
@@ -232,7 +310,7 @@ def recognise(path: Path) -> PublishedFile:
     matched = _matching(found)
     if matched:
         return PublishedFile(path, matched, header)
-    known = set().union(*(set(layout.columns.values()) for layout in LAYOUTS))
+    known = set().union(*(layout.published_columns for layout in LAYOUTS))
     unknown = [column for column in header if column not in known]
     return PublishedFile(
         path, (), header,
@@ -266,13 +344,23 @@ def _select_list(layout: Layout, header: list[str]) -> str:
     # read_csv keeps the published spelling (PC_ vs pc_); address each column by its real name.
     real_names = {column.lower(): column for column in header}
     published = [f'"{real_names[source]}" as {canonical}' for canonical, source in layout.columns.items()]
-    constants = [f"'{value}' as {canonical}" for canonical, value in layout.constants.items()]
+    constants = [
+        f'"{real_names[layout.optional[canonical]]}" as {canonical}'
+        if layout.optional.get(canonical) in real_names
+        else f"'{value}' as {canonical}"
+        for canonical, value in layout.constants.items()
+    ]
     return ", ".join(published + constants)
 
 
 def _release(connection: duckdb.DuckDBPyConnection, layout: Layout, relation_sql: str, params: list) -> tuple[str, int | None]:
     """(release name, year published). DfE publishes each calendar year's statistics the
-    following June, so data to 2024 is the 2025 release."""
+    following June, so data to 2024 is the 2025 release.
+
+    The year is the first four digits of the latest time_period plus one, whatever the
+    time_identifier: an academic year 202324 gives 2024, as does NEET's calendar year 2023
+    (DfE's "end of 2023", the December 2023 to February 2024 average, i.e. 2023/24), so the
+    two NEET conventions for one period name the same release year."""
     if layout.fixed_release:
         year = layout.fixed_release.rsplit("_", 1)[-1]
         return layout.fixed_release, int(year) if year.isdigit() else None

@@ -1,6 +1,7 @@
 -- The three calendars in one place: every day from 2000 to 2040 with the financial quarter,
--- financial year, academic year and calendar year it belongs to, one row per day and
--- period type. KPI models place a case in a period by joining its date here.
+-- financial year, academic year, calendar year and month it belongs to, one row per day and
+-- period type. KPI models place a case in a period by joining its date here. period_index
+-- numbers the periods of one type consecutively, so "the previous period" is index - 1.
 with days as (
     select cast(generate_series as date) as calendar_date
     from generate_series(cast('2000-01-01' as timestamp), cast('2040-12-31' as timestamp), interval 1 day)
@@ -66,4 +67,15 @@ select
     year_number,
     make_date(year_number, 1, 1),
     make_date(year_number, 12, 31)
+from parts
+
+union all
+
+select
+    calendar_date,
+    'month',
+    cast(year_number as varchar) || '-' || lpad(cast(month_number as varchar), 2, '0'),
+    year_number * 12 + month_number - 1,
+    make_date(year_number, month_number, 1),
+    cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'make_date(year_number, month_number, 1)')) }} as date)
 from parts

@@ -1,39 +1,99 @@
--- Local KPI values per financial quarter and calendar year, from the case rules.
--- Only periods the KPI's extract fully covers get a row, and a period with no cases has no
--- row at all (never 0%). Each row names the version of the extract it was computed from:
--- a short hash of the current loads (marts.extract_load_summary lists their files), which
--- changes whenever a quarter's file is corrected.
+-- Local KPI values per period, from the case rules (int_local_kpi_cases), plus the exclusion
+-- rates (int_local_exclusion_rates) and NEET figures (int_local_neet_values) that have their
+-- own denominators. A KPI gets a row only for the period types it is reported for
+-- (kpi_definitions.period_types) and only for periods its extract fully covers. By unit:
+--   percent: cases counting / all cases x 100; a period with no cases has no row (never 0%);
+--   count:   the cases counting; a covered period with none is a true 0;
+--   days:    the median of the days measured over the period's cases; none: no row.
+-- Each row names the version of the extract it was computed from: a short hash of the
+-- current loads (marts.extract_load_summary lists their files), which changes whenever a
+-- quarter's file is corrected.
 with extract_versions as (
     select
         extract,
         left(md5(string_agg(load_id, ',' order by load_id)), 12) as extract_version
     from {{ ref('stg_extract_loads') }}
     group by extract
+),
+
+covered_periods as (
+    select
+        definitions.kpi_id,
+        definitions.unit,
+        definitions.extract,
+        coverage.period_type,
+        coverage.period,
+        coverage.period_index,
+        coverage.period_start,
+        coverage.period_end
+    from {{ ref('kpi_definitions') }} as definitions
+    inner join {{ ref('int_extract_coverage') }} as coverage
+        on coverage.extract = definitions.extract
+        and ' ' || definitions.period_types || ' ' like '% ' || coverage.period_type || ' %'
+    where definitions.unit in ('percent', 'count', 'days')
+),
+
+case_periods as (
+    select
+        cases.kpi_id,
+        periods.period_type,
+        periods.period,
+        count(distinct cases.case_pseudonym) filter (where cases.counts_in_numerator) as cases_counting,
+        count(distinct cases.case_pseudonym) as cases,
+        percentile_cont(0.5) within group (order by cases.days_measured) as median_days
+    from {{ ref('int_local_kpi_cases') }} as cases
+    inner join {{ ref('int_calendar') }} as periods
+        on periods.calendar_date = cases.counted_on
+    group by cases.kpi_id, periods.period_type, periods.period
+),
+
+case_values as (
+    select
+        covered.kpi_id,
+        covered.period_type,
+        covered.period,
+        covered.period_index,
+        covered.period_start,
+        covered.period_end,
+        case covered.unit
+            when 'percent' then case_periods.cases_counting
+            when 'count' then coalesce(case_periods.cases_counting, 0)
+        end as numerator,
+        case when covered.unit in ('percent', 'days') then case_periods.cases end as denominator,
+        case covered.unit
+            when 'percent' then 100.0 * case_periods.cases_counting / case_periods.cases
+            when 'count' then coalesce(case_periods.cases_counting, 0)
+            when 'days' then case_periods.median_days
+        end as value,
+        extract_versions.extract_version
+    from covered_periods as covered
+    inner join extract_versions
+        on extract_versions.extract = covered.extract
+    left join case_periods
+        on case_periods.kpi_id = covered.kpi_id
+        and case_periods.period_type = covered.period_type
+        and case_periods.period = covered.period
+    where covered.unit = 'count' or case_periods.cases > 0
 )
 
 select
-    cases.kpi_id,
-    periods.period_type,
-    periods.period,
-    periods.period_index,
-    periods.period_start,
-    periods.period_end,
-    count(*) filter (where cases.counts_in_numerator) as numerator,
-    count(*) as denominator,
-    100.0 * count(*) filter (where cases.counts_in_numerator) / count(*) as value,
-    extract_versions.extract_version
-from {{ ref('int_local_kpi_cases') }} as cases
-inner join {{ ref('kpi_definitions') }} as definitions
-    on definitions.kpi_id = cases.kpi_id
-inner join {{ ref('int_calendar') }} as periods
-    on periods.calendar_date = cases.counted_on
-    and periods.period_type in ('financial_quarter', 'calendar_year')
-inner join extract_versions
-    on extract_versions.extract = definitions.extract
-inner join {{ ref('int_extract_coverage') }} as coverage
-    on coverage.extract = definitions.extract
-    and coverage.period_type = periods.period_type
-    and coverage.period = periods.period
-group by
-    cases.kpi_id, periods.period_type, periods.period, periods.period_index,
-    periods.period_start, periods.period_end, extract_versions.extract_version
+    kpi_id, period_type, period, period_index, period_start, period_end,
+    cast(numerator as double) as numerator,
+    cast(denominator as double) as denominator,
+    cast(value as double) as value,
+    extract_version
+from case_values
+
+union all
+
+select
+    kpi_id, period_type, period, period_index, period_start, period_end,
+    numerator, denominator, value, extract_version
+from {{ ref('int_local_exclusion_rates') }}
+
+union all
+
+select
+    kpi_id, period_type, period, period_index, period_start, period_end,
+    numerator, denominator, value, extract_version
+from {{ ref('int_local_neet_values') }}

@@ -1,6 +1,8 @@
 -- DfE's published KPI values for England, regions and every authority, one row per
--- geography, KPI and calendar year. Where releases overlap the newer one wins; the release
--- each value came from is kept. A suppressed value is NULL with its reason, never 0.
+-- geography, KPI and period (EHC plans by calendar year; exclusions, NEET and children
+-- missing education by academic year, period_index being its start year). Where releases
+-- overlap the newer one wins; the release each value came from is kept. A suppressed value
+-- is NULL with its reason, never 0.
 with timeliness as (
     select * from {{ ref('stg_dfe__ehcp_timeliness') }}
 ),
@@ -17,9 +19,31 @@ annual_reviews as (
     select * from {{ ref('stg_dfe__ehcp_annual_reviews') }}
 ),
 
+exclusions as (
+    -- All schools together (DfE's "Total" phase), as the local rates are.
+    select * from {{ ref('stg_dfe__exclusions') }}
+    where school_phase = 'total'
+),
+
+neet as (
+    -- Ages 16 and 17 together; all young people, and those with an EHC plan.
+    select
+        *,
+        case when characteristic = 'ehc_plan' then '_ehc_plan' else '' end as kpi_suffix
+    from {{ ref('stg_dfe__neet') }}
+    where age = 'total'
+      and (characteristic = 'ehc_plan' or (characteristic = 'total' and characteristic_group = 'total'))
+),
+
+missing_education as (
+    select * from {{ ref('stg_dfe__cme') }}
+    where breakdown = 'total'
+),
+
 kpi_rows as (
     select
-        release, release_year, calendar_year, geographic_level, region_code, region_name, old_la_code, la_name,
+        release, release_year, 'calendar_year' as period_type, calendar_year as period_index,
+        geographic_level, region_code, region_name, old_la_code, la_name,
         'ehcp_20wk_excl_exc' as kpi_id,
         plans_issued_within_20_weeks_excl_exceptions as numerator,
         plans_issued_excl_exceptions as denominator,
@@ -30,7 +54,8 @@ kpi_rows as (
     union all
 
     select
-        release, release_year, calendar_year, geographic_level, region_code, region_name, old_la_code, la_name,
+        release, release_year, 'calendar_year', calendar_year,
+        geographic_level, region_code, region_name, old_la_code, la_name,
         'ehcp_20wk_incl_exc',
         plans_issued_within_20_weeks,
         plans_issued,
@@ -41,7 +66,8 @@ kpi_rows as (
     union all
 
     select
-        release, release_year, calendar_year, geographic_level, region_code, region_name, old_la_code, la_name,
+        release, release_year, 'calendar_year', calendar_year,
+        geographic_level, region_code, region_name, old_la_code, la_name,
         'ehc_decision_6wk',
         decisions_within_6_weeks,
         decisions_within_6_weeks + decisions_over_6_weeks,
@@ -54,7 +80,8 @@ kpi_rows as (
     -- DfE left request_not_assess_pc unpublished ('x') before 2023 but published both
     -- counts: the rate is then computed from them, as DfE defines it, to one decimal place.
     select
-        release, release_year, calendar_year, geographic_level, region_code, region_name, old_la_code, la_name,
+        release, release_year, 'calendar_year', calendar_year,
+        geographic_level, region_code, region_name, old_la_code, la_name,
         'refusal_to_assess_rate',
         requests_decided_not_to_assess,
         requests_received,
@@ -72,7 +99,8 @@ kpi_rows as (
     union all
 
     select
-        release, release_year, calendar_year, geographic_level, region_code, region_name, old_la_code, la_name,
+        release, release_year, 'calendar_year', calendar_year,
+        geographic_level, region_code, region_name, old_la_code, la_name,
         'ehc_no_plan_decision_16wk',
         decisions_not_to_issue_within_16_weeks,
         decisions_not_to_issue_within_16_weeks + decisions_not_to_issue_over_16_weeks,
@@ -83,13 +111,80 @@ kpi_rows as (
     union all
 
     select
-        release, release_year, calendar_year, geographic_level, region_code, region_name, old_la_code, la_name,
+        release, release_year, 'calendar_year', calendar_year,
+        geographic_level, region_code, region_name, old_la_code, la_name,
         'annual_review_decision_4wk',
         review_decisions_within_4_weeks,
         review_decisions_within_4_weeks + review_decisions_over_4_weeks,
         pct_review_decisions_within_4_weeks,
         pct_review_decisions_within_4_weeks_missing_reason
     from annual_reviews
+
+    union all
+
+    select
+        release, release_year, 'academic_year', academic_year_start,
+        geographic_level, region_code, region_name, old_la_code, la_name,
+        'perm_excl_rate', perm_excl, headcount, perm_excl_rate, perm_excl_rate_missing_reason
+    from exclusions
+
+    union all
+
+    select
+        release, release_year, 'academic_year', academic_year_start,
+        geographic_level, region_code, region_name, old_la_code, la_name,
+        'susp_rate', suspension, headcount, susp_rate, susp_rate_missing_reason
+    from exclusions
+
+    union all
+
+    select
+        release, release_year, 'academic_year', academic_year_start,
+        geographic_level, region_code, region_name, old_la_code, la_name,
+        'one_plus_susp_rate', one_plus_susp, headcount, one_plus_susp_rate, one_plus_susp_rate_missing_reason
+    from exclusions
+
+    union all
+
+    -- DfE's headline: averages of December, January and February (numerator and cohort).
+    select
+        release, release_year, 'academic_year', academic_year_start,
+        geographic_level, region_code, region_name, old_la_code, la_name,
+        'neet_pct' || kpi_suffix, neet, cohort, neet_pct, neet_pct_missing_reason
+    from neet
+
+    union all
+
+    select
+        release, release_year, 'academic_year', academic_year_start,
+        geographic_level, region_code, region_name, old_la_code, la_name,
+        'not_known_pct' || kpi_suffix, not_known, cohort, not_known_pct, not_known_pct_missing_reason
+    from neet
+
+    union all
+
+    select
+        release, release_year, 'academic_year', academic_year_start,
+        geographic_level, region_code, region_name, old_la_code, la_name,
+        'neet_nk_pct' || kpi_suffix, neet_nk, cohort, neet_nk_pct, neet_nk_pct_missing_reason
+    from neet
+
+    union all
+
+    -- Published counts are rounded (authorities to 10, England to 100).
+    select
+        release, release_year, 'academic_year', academic_year_start,
+        geographic_level, region_code, region_name, old_la_code, la_name,
+        'cme_children', child_count, cast(null as double), child_count, child_count_missing_reason
+    from missing_education
+
+    union all
+
+    select
+        release, release_year, 'academic_year', academic_year_start,
+        geographic_level, region_code, region_name, old_la_code, la_name,
+        'cme_rate_per_100', child_count, cast(null as double), rate_per_100, rate_per_100_missing_reason
+    from missing_education
 ),
 
 with_geography as (
@@ -110,7 +205,7 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by geographic_level, geography_code, kpi_id, calendar_year
+            partition by geographic_level, geography_code, kpi_id, period_type, period_index
             order by release_year desc, release desc
         ) as release_rank
     from with_geography
@@ -118,7 +213,8 @@ ranked as (
 
 select
     release,
-    calendar_year,
+    period_type,
+    period_index,
     geographic_level,
     geography_code,
     region_code,

@@ -1,8 +1,10 @@
 -- One row per home authority x KPI x period x value source: our value (computed from our
 -- extracts, or as DfE published it) beside England, our region, our statistical neighbours'
 -- mean, our national rank and quartile band, and the change from the previous period.
--- Benchmarks exist only for periods DfE publishes (calendar years); elsewhere they are NULL.
--- Conventions follow DfE's LAIT: see docs/kpis.md.
+-- Benchmarks exist only for periods DfE publishes (calendar years for EHC plans, academic
+-- years for exclusions, NEET and children missing education); elsewhere they are NULL.
+-- Conventions follow DfE's LAIT: see docs/kpis.md. A neutral KPI (a count or volume) has
+-- no rank or band: a bigger authority is not a worse one.
 with home as (
     select * from {{ ref('int_home_la') }}
 ),
@@ -30,11 +32,11 @@ local_values as (
 published_values as (
     select
         published.kpi_id,
-        'calendar_year' as period_type,
-        cast(published.calendar_year as varchar) as period,
-        published.calendar_year as period_index,
-        make_date(published.calendar_year, 1, 1) as period_start,
-        make_date(published.calendar_year, 12, 31) as period_end,
+        published.period_type,
+        periods.period,
+        published.period_index,
+        periods.period_start,
+        periods.period_end,
         published.release as value_source,
         published.numerator,
         published.denominator,
@@ -45,6 +47,9 @@ published_values as (
     inner join home
         on published.geographic_level = 'Local authority'
         and published.geography_code = home.old_la_code
+    inner join {{ ref('int_periods') }} as periods
+        on periods.period_type = published.period_type
+        and periods.period_index = published.period_index
 ),
 
 our_values as (
@@ -55,7 +60,7 @@ our_values as (
 
 -- Every other authority's published value: the population for rank, band and neighbours.
 other_authorities as (
-    select published.kpi_id, published.calendar_year, published.geography_code, published.value
+    select published.kpi_id, published.period_type, published.period_index, published.geography_code, published.value
     from published
     cross join home
     where published.geographic_level = 'Local authority'
@@ -64,13 +69,13 @@ other_authorities as (
 ),
 
 england as (
-    select kpi_id, calendar_year, value, release
+    select kpi_id, period_type, period_index, value, release
     from published
     where geographic_level = 'National'
 ),
 
 region as (
-    select published.kpi_id, published.calendar_year, published.value
+    select published.kpi_id, published.period_type, published.period_index, published.value
     from published
     inner join home
         on published.geographic_level = 'Regional'
@@ -89,7 +94,8 @@ neighbour_means as (
     -- The plain mean of the neighbours that have a value; the count says how many did.
     select
         periods.kpi_id,
-        periods.calendar_year,
+        periods.period_type,
+        periods.period_index,
         -- Summed as exact decimals: a parallel sum of doubles can differ in its last bits
         -- from run to run, and the same files must give the same marts.
         cast(avg(cast(other_authorities.value as decimal(18, 6))) as double) as sn_mean,
@@ -99,13 +105,14 @@ neighbour_means as (
             case when other_authorities.value is not null then neighbours.neighbour_old_la_code end,
             ',' order by neighbours.neighbour_old_la_code
         ) as sn_included
-    from (select distinct kpi_id, calendar_year from published) as periods
+    from (select distinct kpi_id, period_type, period_index from published) as periods
     cross join neighbours
     left join other_authorities
         on other_authorities.kpi_id = periods.kpi_id
-        and other_authorities.calendar_year = periods.calendar_year
+        and other_authorities.period_type = periods.period_type
+        and other_authorities.period_index = periods.period_index
         and other_authorities.geography_code = neighbours.neighbour_old_la_code
-    group by periods.kpi_id, periods.calendar_year
+    group by periods.kpi_id, periods.period_type, periods.period_index
 ),
 
 ranked as (
@@ -126,9 +133,10 @@ ranked as (
         on definitions.kpi_id = ours.kpi_id
     inner join other_authorities as others
         on others.kpi_id = ours.kpi_id
-        and ours.period_type = 'calendar_year'
-        and others.calendar_year = ours.period_index
+        and others.period_type = ours.period_type
+        and others.period_index = ours.period_index
     where ours.value is not null
+      and definitions.polarity <> 'neutral'
     group by ours.kpi_id, ours.period_type, ours.period, ours.value_source
 ),
 
@@ -138,8 +146,8 @@ band_population as (
     from our_values as ours
     inner join other_authorities as others
         on others.kpi_id = ours.kpi_id
-        and ours.period_type = 'calendar_year'
-        and others.calendar_year = ours.period_index
+        and others.period_type = ours.period_type
+        and others.period_index = ours.period_index
     where ours.value is not null
 
     union all
@@ -197,7 +205,9 @@ select
     ours.denominator,
     ours.value,
     ours.value_missing_reason,
-    coalesce(ours.denominator < {{ var('small_count_threshold') }}, false) as is_small_count,
+    -- Fewer cases than the threshold behind a rate, or a count itself below it.
+    coalesce(coalesce(ours.denominator, ours.numerator) < {{ var('small_count_threshold') }}, false)
+        as is_small_count,
     england.value as england_value,
     region.value as region_value,
     'sn_model_{{ var("sn_model") }}' as sn_model,
@@ -207,7 +217,7 @@ select
     ranked.national_rank,
     ranked.national_count,
     case
-        when cut_points.median is null or ours.value is null then null
+        when cut_points.median is null or ours.value is null or definitions.polarity = 'neutral' then null
         when definitions.polarity = 'higher_is_better' then
             case
                 when ours.value >= cut_points.upper_quartile then 'A'
@@ -234,17 +244,17 @@ cross join home
 inner join definitions
     on definitions.kpi_id = ours.kpi_id
 left join england
-    on ours.period_type = 'calendar_year'
-    and england.kpi_id = ours.kpi_id
-    and england.calendar_year = ours.period_index
+    on england.kpi_id = ours.kpi_id
+    and england.period_type = ours.period_type
+    and england.period_index = ours.period_index
 left join region
-    on ours.period_type = 'calendar_year'
-    and region.kpi_id = ours.kpi_id
-    and region.calendar_year = ours.period_index
+    on region.kpi_id = ours.kpi_id
+    and region.period_type = ours.period_type
+    and region.period_index = ours.period_index
 left join neighbour_means
-    on ours.period_type = 'calendar_year'
-    and neighbour_means.kpi_id = ours.kpi_id
-    and neighbour_means.calendar_year = ours.period_index
+    on neighbour_means.kpi_id = ours.kpi_id
+    and neighbour_means.period_type = ours.period_type
+    and neighbour_means.period_index = ours.period_index
 left join ranked
     on ranked.kpi_id = ours.kpi_id
     and ranked.period_type = ours.period_type

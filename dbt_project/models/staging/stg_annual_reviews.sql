@@ -1,0 +1,17 @@
+-- Rows of the current load of each quarter's annual review extract: the EHC plans maintained
+-- at that quarter's end, as the quarter's own file shows them.
+select
+    reviews.load_id,
+    reviews.source_period,
+    reviews.period_start,
+    reviews.period_end,
+    reviews.plan_id as plan_pseudonym,
+    reviews.child_id as child_pseudonym,
+    reviews.plan_start_date,
+    reviews.last_review_date,
+    reviews.next_review_due_date,
+    reviews.review_held_date
+from {{ source('raw', 'annual_reviews') }} as reviews
+inner join {{ source('raw', 'load_log') }} as loads
+    on loads.load_id = reviews.load_id
+where loads.status = 'current'

@@ -1,0 +1,17 @@
+-- Rows of the current load of each quarter's children missing education extract: cases open
+-- at some time in the quarter, as at the quarter end.
+select
+    cases.load_id,
+    cases.source_period,
+    cases.period_start,
+    cases.period_end,
+    cases.case_id as case_pseudonym,
+    cases.child_id as child_pseudonym,
+    cases.referral_date,
+    cases.referral_reason,
+    cases.closure_date,
+    cases.outcome
+from {{ source('raw', 'children_missing_education') }} as cases
+inner join {{ source('raw', 'load_log') }} as loads
+    on loads.load_id = cases.load_id
+where loads.status = 'current'

@@ -1,0 +1,34 @@
+-- DfE's NEET and not known 16-17 by characteristics, one row per geography, year, age and
+-- characteristic: numbers typed, a suppression symbol kept as its reason (never 0).
+-- DfE's headline is the average of December, January and February. Releases date it either
+-- as an academic year (202324) or as a calendar year (2023 = DfE's "end of 2023", the
+-- December 2023 to February 2024 average): both are academic year 2023/24 here.
+select
+    {{ dfe_academic_geography_columns() }},
+    case
+        when lower(trim(age)) in ('16-17', 'total') then 'total'
+        else lower(trim(age))
+    end as age,
+    lower(nullif(trim(characteristic_grouping), '')) as characteristic_group,
+    case lower(trim(characteristic))
+        when 'total' then 'total'
+        when 'ehc plan' then 'ehc_plan'
+        when 'education, health and care plan' then 'ehc_plan'
+        when 'sen ehc/statement' then 'ehc_plan'
+        when 'sen support' then 'sen_support'
+        when 'no identified sen' then 'no_sen'
+        when 'no sen' then 'no_sen'
+        else lower(nullif(trim(characteristic), ''))
+    end as characteristic,
+    {{ dfe_number('avg_cohort_count') }} as cohort,
+    {{ dfe_number('avg_neet_nk_count') }} as neet_nk,
+    {{ dfe_number('avg_neet_count') }} as neet,
+    {{ dfe_number('avg_nk_count') }} as not_known,
+    {{ dfe_number('neet_nk_percent') }} as neet_nk_pct,
+    {{ dfe_missing_reason('neet_nk_percent') }} as neet_nk_pct_missing_reason,
+    {{ dfe_number('neet_percent') }} as neet_pct,
+    {{ dfe_missing_reason('neet_percent') }} as neet_pct_missing_reason,
+    {{ dfe_number('nk_percent') }} as not_known_pct,
+    {{ dfe_missing_reason('nk_percent') }} as not_known_pct_missing_reason
+from {{ source('raw', 'dfe_neet') }}
+where lower(trim(time_identifier)) in ('academic year', 'calendar year')
