@@ -26,18 +26,21 @@ import pandas as pd
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 
-ID_COLUMNS = {"request_id", "child_id", "advice_request_id"}
-
 
 def scale_extracts(raw_dir: Path, scale: int) -> int:
-    """Repeat every file's rows `scale` times with distinct ids; return the rows written."""
+    """Repeat every case extract file's rows `scale` times with distinct ids; return the rows
+    written. The aggregate returns (DSG, NEET, census) are left as they are: their rows are
+    keyed by period, so copies would only be quarantined as duplicates."""
+    from schemas import EXTRACTS
+
     rows = 0
-    for path in sorted(raw_dir.glob("*/*.csv")):
+    paths = [(spec, path) for name, spec in EXTRACTS.items() for path in sorted((raw_dir / name).glob("*.csv"))]
+    for spec, path in paths:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         copies = []
         for copy in range(scale):
             part = frame.copy()
-            for column in ID_COLUMNS & set(part.columns):
+            for column in spec.id_columns:
                 part[column] = part[column] + f"-S{copy}"
             copies.append(part)
         scaled = pd.concat(copies, ignore_index=True)

@@ -11,11 +11,14 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import duckdb
 
+from pipelines.ingest.returns import RETURN_FOLDERS, ReturnFolder
 from pipelines.periods import FinancialQuarter
 from pipelines.settings import Settings, SettingsError, load_settings
 
@@ -76,6 +79,28 @@ def materialise(settings: Settings, quarter: str | None = None) -> int:
     return 0 if published and result.success else 1
 
 
+RETURNS_BY_FOLDER = {returns.folder: returns for returns in RETURN_FOLDERS}
+
+
+def _validate_return(returns: ReturnFolder, path: Path) -> int:
+    """Check one file of an aggregate return (DSG, NEET, school census) on its own: a copy in a
+    temporary folder is loaded into a throw-away in-memory warehouse."""
+    from pipelines.ingest.returns import load_returns_folder
+
+    with tempfile.TemporaryDirectory() as folder:
+        shutil.copy2(path, Path(folder) / path.name)
+        connection = duckdb.connect()
+        [outcome] = load_returns_folder(connection, returns, Path(folder))
+        print(outcome.message.replace(str(Path(folder) / path.name), str(path)))
+        failures = connection.execute(
+            "select source_row_number as row, column_name as column, check_name as rule, original_value "
+            "from raw.quarantine order by source_row_number, column_name"
+        ).df()
+    if not failures.empty:
+        print(failures.to_string(index=False))
+    return 0 if outcome.layout is not None and failures.empty else 1
+
+
 def validate(settings: Settings, path: Path, extract: str | None) -> int:
     from pipelines.ingest.extracts import load_extract_file
     from pipelines.ingest.keys import pseudonymisation_key
@@ -83,8 +108,11 @@ def validate(settings: Settings, path: Path, extract: str | None) -> int:
     from schemas import EXTRACTS
 
     name = extract or path.resolve().parent.name
+    if name in RETURNS_BY_FOLDER:
+        return _validate_return(RETURNS_BY_FOLDER[name], path)
     if name not in EXTRACTS:
-        print(f"{path}: cannot tell which extract this is; pass --extract ({', '.join(EXTRACTS)})", file=sys.stderr)
+        known = ", ".join([*EXTRACTS, *RETURNS_BY_FOLDER])
+        print(f"{path}: cannot tell which extract this is; pass --extract ({known})", file=sys.stderr)
         return 2
     spec = EXTRACTS[name]
     # A throw-away in-memory warehouse: validation loads nothing anywhere.

@@ -25,9 +25,10 @@ region_value, sn_mean, sn_count, sn_included, national_count, benchmark_release)
 authorities' published figures and are kept on every row.
 
 Values (value, previous_value, change, england_value, region_value, sn_mean) are rounded to
-one decimal place, halves away from zero (21.25 -> 21.3), as DfE publishes percentages; the
-change is rounded from the exact values, so it can differ by 0.1 from the difference of the
-rounded ones. Counts are whole numbers; dates are YYYY-MM-DD. The columns are
+one decimal place, halves away from zero (21.25 -> 21.3), as DfE publishes percentages;
+rates per 100 pupils to two (as DfE publishes exclusion rates); whole counts are shown
+without decimals. The change is rounded from the exact values, so it can differ by 0.1 from
+the difference of the rounded ones. Counts are whole numbers; dates are YYYY-MM-DD. The columns are
 an explicit list (PUBLIC_COLUMNS): a column added to the mart is not published until it is
 added here. is_small_count, an internal flag, is left out. A guard refuses to write the file
 when any column of the mart or of the export looks person-level.
@@ -99,9 +100,16 @@ def _count(column: str) -> str:
     )
 
 
-def _one_dp(expression: str) -> str:
-    # + 0.0 turns -0.0 (a tiny negative change) into 0.0.
-    return f"format('{{:.1f}}', round({expression}, 1) + 0.0)"
+def _rounded(expression: str) -> str:
+    """A value as public text in its unit's precision: rates per 100 to two decimal places
+    (DfE prints exclusion rates so), a whole count without decimals, anything else to one.
+    + 0.0 turns -0.0 (a tiny negative change) into 0.0."""
+    return (
+        f"case when unit = 'rate_per_100' then format('{{:.2f}}', round({expression}, 2) + 0.0) "
+        f"when unit = 'count' and {expression} = round({expression}) "
+        f"then cast(cast({expression} as bigint) as varchar) "
+        f"else format('{{:.1f}}', round({expression}, 1) + 0.0) end"
+    )
 
 
 def _public_query(mart: Path, threshold: int) -> str:
@@ -145,12 +153,12 @@ select
     value_source,
     {_count('numerator')} as numerator,
     {_count('denominator')} as denominator,
-    case when row_suppressed then '{SUPPRESSED}' else {_one_dp('value')} end as value,
+    case when row_suppressed then '{SUPPRESSED}' else {_rounded('value')} end as value,
     value_missing_reason,
-    {_one_dp('england_value')} as england_value,
-    {_one_dp('region_value')} as region_value,
+    {_rounded('england_value')} as england_value,
+    {_rounded('region_value')} as region_value,
     sn_model,
-    {_one_dp('sn_mean')} as sn_mean,
+    {_rounded('sn_mean')} as sn_mean,
     sn_count,
     sn_included,
     case when row_suppressed and national_rank is not null then '{SUPPRESSED}'
@@ -158,9 +166,9 @@ select
     national_count,
     case when row_suppressed and quartile_band is not null then '{SUPPRESSED}'
          else quartile_band end as quartile_band,
-    case when previous_suppressed then '{SUPPRESSED}' else {_one_dp('previous_value')} end as previous_value,
+    case when previous_suppressed then '{SUPPRESSED}' else {_rounded('previous_value')} end as previous_value,
     case when change is not null and (row_suppressed or previous_suppressed) then '{SUPPRESSED}'
-         else {_one_dp('change')} end as change,
+         else {_rounded('change')} end as change,
     benchmark_release
 from with_previous
 order by kpi_id, period_type, period_start, value_source

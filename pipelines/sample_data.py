@@ -1030,7 +1030,9 @@ Quirks on purpose: authority 952 was created on 1 April 2021 (replacing 951), so
 2019-2020 rows; authority 971 has no values (`x`) in 2022; a few cells are `c`; 969 and 970 tie
 on every percentage in 2023. The home authority 990's 2021-2023 counts (plans, requests,
 decisions not to issue a plan) are computed from the same synthetic case histories as the
-sample extracts; its annual reviews are generated like every other authority's.
+sample extracts; its annual reviews, exclusions, NEET and CME figures are generated like every
+other authority's, so they do not match its local sample extracts (its local figures sit beside
+them in the marts as value_source `local`).
 Exclusions, NEET and CME quirks: a permanent-exclusion rate that rounds to 0 prints `low`
 (e.g. 953's primary rate in 2021/22); 955's AP permanent exclusions in 2022/23 are `c`; 971's
 special-school row in 2022/23 is all `x`; 954's NEET and not-known figures for 17-year-olds

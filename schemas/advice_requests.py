@@ -34,7 +34,7 @@ ADVICE_REQUESTS = ExtractSpec(
     key="advice_request_id",
     row_rules=(
         not_before("advice_received_date", "advice_requested_date"),
-        open_during_period(closed_on, "advice_requested_date"),
+        open_during_period(closed_on, "advice_requested_date", reads=("advice_received_date",)),
     ),
     dates_must_not_follow_period_end=("advice_requested_date", "advice_received_date"),
 )

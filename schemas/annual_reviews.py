@@ -15,6 +15,8 @@ import pandas as pd
 from schemas.extract_spec import PERIOD_START, ExtractSpec, RowRule, date_column, id_column, not_before
 
 STATUTORY_REVIEW_MONTHS = 12
+# The date a plan's reviews are counted from: its last review, or its start if never reviewed.
+REVIEWED_OR_STARTED = ("last_review_date", "plan_start_date")
 
 
 def _reviewed_or_started(frame: pd.DataFrame) -> pd.Series:
@@ -66,11 +68,13 @@ ANNUAL_REVIEWS = ExtractSpec(
         not_before("last_review_date", "plan_start_date"),
         RowRule("last_review_date", "before the file's quarter started (a review in the quarter is review_held_date)",
                 _last_review_before_quarter),
-        RowRule("next_review_due_date", "after the last review (or the plan start)", _due_after_last_review),
+        RowRule("next_review_due_date", "after the last review (or the plan start)", _due_after_last_review,
+                reads=REVIEWED_OR_STARTED),
         RowRule("next_review_due_date",
                 f"within {STATUTORY_REVIEW_MONTHS} months of the last review (or the plan start)",
-                _due_within_statutory_months),
-        RowRule("review_held_date", "after the last review (or the plan start)", _held_after_last_review),
+                _due_within_statutory_months, reads=REVIEWED_OR_STARTED),
+        RowRule("review_held_date", "after the last review (or the plan start)", _held_after_last_review,
+                reads=REVIEWED_OR_STARTED),
         RowRule("review_held_date", "in the file's quarter", _held_in_quarter),
     ),
     dates_must_not_follow_period_end=("plan_start_date", "last_review_date", "review_held_date"),

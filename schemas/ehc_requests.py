@@ -68,8 +68,10 @@ EHC_REQUESTS = ExtractSpec(
         not_before("decision_date", "request_received_date"),
         not_before("assessment_outcome_date", "request_received_date"),
         not_before("assessment_outcome_date", "decision_date"),
-        RowRule("assessment_outcome", "only when the decision was to assess", _outcome_only_after_assess),
-        open_during_period(closed_on, "request_received_date"),
+        RowRule("assessment_outcome", "only when the decision was to assess", _outcome_only_after_assess,
+                reads=("decision",)),
+        open_during_period(closed_on, "request_received_date",
+                           reads=("decision", "decision_date", "assessment_outcome_date")),
     ),
     dates_must_not_follow_period_end=("request_received_date", "decision_date", "assessment_outcome_date"),
 )

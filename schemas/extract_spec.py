@@ -28,11 +28,19 @@ PERIOD_END = "period_end"
 
 @dataclass(frozen=True)
 class RowRule:
-    """A rule over several columns of one row; `column` is the one blamed in quarantine."""
+    """A rule over several columns of one row; `column` is the one blamed in quarantine and
+    `reads` the other columns it looks at. When a cell the rule reads is already reported in
+    that row (blank but required, or not a date), the rule's own failure there is only an
+    echo of it and is not filed again (pipelines/ingest/extracts.py)."""
 
     column: str
     name: str
     holds: Callable[[pd.DataFrame], pd.Series]
+    reads: tuple[str, ...] = ()
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return (self.column, *self.reads)
 
     def as_check(self) -> pa.Check:
         return pa.Check(self.holds, name=self.check_name, error=self.check_name)
@@ -91,6 +99,13 @@ class ExtractSpec:
             for column in self.dates_must_not_follow_period_end
         )
 
+    def rule_inputs(self, check_name: str) -> tuple[str, ...]:
+        """The columns a row rule reads (none for a column check)."""
+        for rule in self.all_row_rules:
+            if rule.check_name == check_name:
+                return rule.inputs
+        return ()
+
     def blamed_column(self, check_name: str, reported_column: str | None) -> str | None:
         """The column a failure is filed under in the quarantine table.
 
@@ -128,6 +143,7 @@ def not_before(later: str, earlier: str) -> RowRule:
         later,
         f"not before {earlier}",
         lambda frame: frame[later].isna() | frame[earlier].isna() | (frame[later] >= frame[earlier]),
+        reads=(earlier,),
     )
 
 
@@ -137,13 +153,18 @@ def given_together(code: str, day: str) -> RowRule:
         day,
         f"present exactly when {code} is present",
         lambda frame: frame[code].isna() == frame[day].isna(),
+        reads=(code,),
     )
 
 
-def open_during_period(closed_on: Callable[[pd.DataFrame], pd.Series], column: str) -> RowRule:
-    """A quarterly file holds cases open at some time in the quarter: not closed before it."""
+def open_during_period(
+    closed_on: Callable[[pd.DataFrame], pd.Series], column: str, reads: tuple[str, ...] = ()
+) -> RowRule:
+    """A quarterly file holds cases open at some time in the quarter: not closed before it.
+    `reads`: the columns besides `column` that `closed_on` looks at."""
     return RowRule(
         column,
         "case closed before the file's quarter started",
         lambda frame: closed_on(frame).isna() | (closed_on(frame) >= frame[PERIOD_START]),
+        reads=reads,
     )

@@ -488,7 +488,9 @@ def expected_previous(rows: pd.DataFrame) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def mart(demo_run) -> pd.DataFrame:
-    return pd.read_parquet(demo_run.kpi_comparison)
+    """The mart's EHC rows; the other families are recomputed in test_end_to_end_indicators.py."""
+    everything = pd.read_parquet(demo_run.kpi_comparison)
+    return everything[everything["kpi_id"].isin([*LOCAL_KPIS, *PUBLISHED])].reset_index(drop=True)
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.test_end_to_end import (
+    HOME_LA,
+    SUPPRESSION_SYMBOLS,
+    home_region,
+    is_missing,
+    national_rank_and_count,
+    quartile_band,
+    single_value,
+    statistical_neighbours,
+)
+from tests.test_end_to_end import mismatches as frame_mismatches
+
 pytestmark = pytest.mark.e2e
 
 TOLERANCE = 1e-9
@@ -140,7 +152,8 @@ def annual_review_rows(data_dir: Path) -> list[dict]:
         period, last_day = quarter_label(fy, q), quarter_bounds(fy, q)[1]
         held = plans["review_held_date"].notna()
         overdue = int((~held & (plans["next_review_due_date"] < last_day)).sum())
-        rows.append(row("annual_reviews_overdue", "financial_quarter", period, overdue, overdue, len(plans)))
+        # A count (docs/kpis.md): numerator = the count, no denominator.
+        rows.append(row("annual_reviews_overdue", "financial_quarter", period, overdue, overdue, None))
         rows.append(row("annual_reviews_overdue_pct", "financial_quarter", period, 100.0 * overdue / len(plans),
                         overdue, len(plans)))
         if held.any():
@@ -378,3 +391,316 @@ def test_neet_not_known_peaks_in_september_and_the_headline_uses_the_winter_mont
         assert september > 3 * max(winter)
         headline = local[(local["kpi_id"] == "not_known_pct") & (local["period"] == f"{year}/{(year + 1) % 100:02d}")]
         assert len(headline) == 1 and min(winter) - TOLERANCE <= headline["value"].iloc[0] <= max(winter) + TOLERANCE
+
+
+# ----------------------------------------------------------------------------------------------
+# Published DfE values and comparisons (academic years)
+#
+# Recomputed from the DfE-layout sample CSVs under the run's benchmarks folder (exclusions_
+# synthetic/, neet_synthetic/, cme_synthetic/, reference/) following docs/kpis.md "Published
+# values (DfE)" and "Comparisons (DfE LAIT conventions)" only, never the dbt SQL; compared with
+# every academic-year row of these KPIs in the mart, local and published.
+# ----------------------------------------------------------------------------------------------
+
+# kpi_id -> (value column, numerator column); the denominator is the headcount.
+DFE_EXCLUSION_KPIS = {
+    "perm_excl_rate": ("perm_excl_rate", "perm_excl"),
+    "susp_rate": ("susp_rate", "suspension"),
+    "one_plus_susp_rate": ("one_plus_susp_rate", "one_plus_susp"),
+}
+# kpi_id (before any `_ehc_plan` suffix) -> (value column, numerator column), 2026 names; the
+# denominator is avg_cohort_count.
+DFE_NEET_KPIS = {
+    "neet_pct": ("neet_percent", "avg_neet_count"),
+    "not_known_pct": ("nk_percent", "avg_nk_count"),
+    "neet_nk_pct": ("neet_nk_percent", "avg_neet_nk_count"),
+}
+# The 2025 release's names (lower-cased) -> the 2026 release's.
+NEET_2025_NAMES = {
+    "avgcohort": "avg_cohort_count", "avgneet": "avg_neet_count", "avgnk": "avg_nk_count",
+    "avgneetnk": "avg_neet_nk_count", "neetprop": "neet_percent", "notknownprop": "nk_percent",
+    "neetnkprop": "neet_nk_percent",
+}
+NEET_HEADLINE_AGES = {"Total", "16-17"}
+# DfE's label for young people with an EHC plan: "EHC plan" up to the 2025 release, spelt out in
+# the 2026 release (the same group, so the same `_ehc_plan` series).
+NEET_EHC_PLAN_LABELS = {"EHC plan", "Education, health and care plan"}
+# The CME 2024/25 layout's names -> the 2025/26 layout's.
+CME_2024_25_NAMES = {
+    "filter_group": "breakdown_topic", "filter": "breakdown", "number": "child_count", "pc": "child_percent",
+    "rate": "rate_per_100",
+}
+NEUTRAL_KPIS = {"cme_children", "cme_rate_per_100"}  # counts and volumes: no rank, no band
+ACADEMIC_YEAR_KPIS = [
+    *DFE_EXCLUSION_KPIS,
+    *[f"{kpi}{suffix}" for suffix in ("", "_ehc_plan") for kpi in DFE_NEET_KPIS],
+    "cme_children", "cme_rate_per_100",
+]
+COMPARISON_COLUMNS = [
+    "england_value", "region_value", "sn_mean", "sn_count", "sn_included", "national_rank", "national_count",
+    "quartile_band",
+]
+ROW_KEYS = ["kpi_id", "period", "value_source"]
+
+
+def read_dfe_csv(path: Path) -> pd.DataFrame:
+    """A DfE CSV (byte-order mark, CRLF), every cell stripped text, column names lower case."""
+    frame = read_csv(path)
+    frame.columns = [column.strip().lower() for column in frame.columns]
+    return frame
+
+
+def published_number(cell: str) -> float:
+    """A published cell as a float (thousands separators allowed); NaN for a symbol or ''."""
+    if cell == "" or cell in SUPPRESSION_SYMBOLS:
+        return np.nan
+    return float(cell.replace(",", ""))
+
+
+def academic_period(time_period: str, time_identifier: str, calendar_allowed: bool) -> str:
+    """DfE's 202223 ("Academic year") -> '2022/23'; for NEET also 2022 ("Calendar year", the
+    December 2022-February 2023 average) -> '2022/23'."""
+    if time_identifier == "Academic year":
+        assert re.fullmatch(r"\d{6}", time_period), time_period
+        start = int(time_period[:4])
+        assert int(time_period[4:]) == (start + 1) % 100, time_period
+        return academic_year_label(start)
+    assert calendar_allowed and time_identifier == "Calendar year", (time_period, time_identifier)
+    assert re.fullmatch(r"\d{4}", time_period), time_period
+    return academic_year_label(int(time_period))
+
+
+def release_year(frame: pd.DataFrame) -> int:
+    """The year after the latest time_period in the file (docs/kpis.md "Published values")."""
+    return 1 + max(int(period[:4]) for period in frame["time_period"])
+
+
+def published_row(frame_row: pd.Series, kpi_id: str, period: str, value_column: str,
+                  numerator_column: str, denominator_column: str | None) -> dict:
+    value_cell = frame_row[value_column]
+    return {
+        "kpi_id": kpi_id, "period": period, "level": frame_row["geographic_level"],
+        "old_la_code": frame_row["old_la_code"], "region_code": frame_row["region_code"],
+        "value": published_number(value_cell),
+        "numerator": published_number(frame_row[numerator_column]),
+        "denominator": published_number(frame_row[denominator_column]) if denominator_column else np.nan,
+        "symbol": value_cell if value_cell in SUPPRESSION_SYMBOLS else "",
+    }
+
+
+def exclusion_published_rows(path: Path) -> list[dict]:
+    """Exclusions by geography: the `education_phase` (older files `school_type`) Total rows."""
+    frame = read_dfe_csv(path)
+    phase = "education_phase" if "education_phase" in frame.columns else "school_type"
+    assert phase in frame.columns, f"{path.name} has neither education_phase nor school_type"
+    release = release_year(frame)
+    rows = []
+    for _, line in frame[frame[phase].eq("Total")].iterrows():
+        period = academic_period(line["time_period"], line["time_identifier"], calendar_allowed=False)
+        for kpi_id, (value_column, numerator_column) in DFE_EXCLUSION_KPIS.items():
+            rows.append({**published_row(line, kpi_id, period, value_column, numerator_column, "headcount"),
+                         "release": f"dfe_exclusions_{release}", "release_year": release})
+    return rows
+
+
+def neet_published_rows(path: Path) -> list[dict]:
+    """NEET 16-17 by characteristics: age Total/16-17; characteristic Total (grouping Total) for
+    the headline KPIs, the EHC plan characteristic for the `_ehc_plan` ones."""
+    frame = read_dfe_csv(path).rename(columns=NEET_2025_NAMES)
+    release = release_year(frame)
+    headline_age = frame["age"].isin(NEET_HEADLINE_AGES)
+    total = frame["characteristic"].eq("Total") & frame["characteristic_grouping"].eq("Total")
+    ehc_plan = frame["characteristic"].isin(NEET_EHC_PLAN_LABELS)
+    rows = []
+    for suffix, selected in (("", headline_age & total), ("_ehc_plan", headline_age & ehc_plan)):
+        for _, line in frame[selected].iterrows():
+            period = academic_period(line["time_period"], line["time_identifier"], calendar_allowed=True)
+            for kpi, (value_column, numerator_column) in DFE_NEET_KPIS.items():
+                rows.append({
+                    **published_row(line, f"{kpi}{suffix}", period, value_column, numerator_column,
+                                    "avg_cohort_count"),
+                    "release": f"dfe_neet_{release}", "release_year": release,
+                })
+    return rows
+
+
+def cme_published_rows(path: Path) -> list[dict]:
+    """Children missing education: the Total/Total row; the count, and the rate per 100 children
+    aged 5-16 (numerator the count, no denominator)."""
+    frame = read_dfe_csv(path).rename(columns=CME_2024_25_NAMES)
+    release = release_year(frame)
+    rows = []
+    for _, line in frame[frame["breakdown_topic"].eq("Total") & frame["breakdown"].eq("Total")].iterrows():
+        period = academic_period(line["time_period"], line["time_identifier"], calendar_allowed=False)
+        for kpi_id, value_column in (("cme_children", "child_count"), ("cme_rate_per_100", "rate_per_100")):
+            rows.append({**published_row(line, kpi_id, period, value_column, "child_count", None),
+                         "release": f"dfe_cme_{release}", "release_year": release})
+    return rows
+
+
+def academic_published_values(benchmarks_dir: Path) -> pd.DataFrame:
+    """Every published value of the academic-year KPIs: one row per KPI, year and geography,
+    from the newest release publishing that KPI and year."""
+    readers = {"exclusions_synthetic": exclusion_published_rows, "neet_synthetic": neet_published_rows,
+               "cme_synthetic": cme_published_rows}
+    rows = []
+    for folder, reader in readers.items():
+        paths = sorted((benchmarks_dir / folder).glob("*.csv"))
+        assert len(paths) >= 2, f"expected two DfE layouts under {folder}, found {paths}"
+        for path in paths:
+            rows += reader(path)
+    every = pd.DataFrame(rows)
+    newest = every.groupby(["kpi_id", "period"])["release_year"].transform("max")
+    published = every[every["release_year"].eq(newest)].reset_index(drop=True)
+    geography = ["kpi_id", "period", "level", "region_code", "old_la_code"]
+    assert not published.duplicated(geography).any(), "one release publishes a geography twice"
+    return published
+
+
+def reference_region(benchmarks_dir: Path, home_la: str) -> str:
+    """The home authority's region from the reference region/LA hierarchy file."""
+    (path,) = sorted(benchmarks_dir.rglob("region_la_hierarchy*.csv"))
+    hierarchy = read_dfe_csv(path)
+    regions = set(hierarchy.loc[hierarchy["old_la_code"].eq(home_la), "region_code"])
+    assert len(regions) == 1, f"{home_la} in regions {regions}"
+    return regions.pop()
+
+
+def expected_published_home_rows(published: pd.DataFrame) -> pd.DataFrame:
+    home = published[published["level"].eq("Local authority") & published["old_la_code"].eq(HOME_LA)]
+    return home.rename(columns={"release": "value_source"})[
+        ["kpi_id", "period", "value_source", "value", "numerator", "denominator", "symbol"]
+    ].reset_index(drop=True)
+
+
+def expected_local_academic_rows(data_dir: Path) -> pd.DataFrame:
+    """The local academic-year rows of these KPIs, values recomputed from the raw extracts above."""
+    rows = pd.DataFrame(exclusion_rate_rows(data_dir) + neet_rows(data_dir) + cme_rows(data_dir))
+    rows = rows[rows["kpi_id"].isin(ACADEMIC_YEAR_KPIS) & rows["period_type"].eq("academic_year")]
+    return rows.assign(value_source="local")[["kpi_id", "period", "value_source", "value"]].reset_index(drop=True)
+
+
+def academic_comparison(kpi_id: str, period: str, value: float, published: pd.DataFrame,
+                        neighbours: list[str], region: str) -> dict:
+    """England, region, neighbours, rank, count and band of one home-authority row."""
+    same_year = published[published["kpi_id"].eq(kpi_id) & published["period"].eq(period)]
+    if same_year.empty:  # DfE publishes nothing for that year: nothing to compare with
+        return dict.fromkeys(COMPARISON_COLUMNS)
+    las = same_year[same_year["level"].eq("Local authority") & same_year["value"].notna()]
+    others = las.loc[~las["old_la_code"].eq(HOME_LA) & ~las["old_la_code"].str.contains("/"), "value"]
+    with_value = las[las["old_la_code"].isin(neighbours)]
+    ranked = kpi_id not in NEUTRAL_KPIS and not is_missing(value)
+    rank, count = national_rank_and_count(value, others, lower_is_better=True) if ranked else (None, None)
+    return {
+        "england_value": single_value(same_year[same_year["level"].eq("National")]),
+        "region_value": single_value(same_year[same_year["level"].eq("Regional")
+                                               & same_year["region_code"].eq(region)]),
+        "sn_mean": float(with_value["value"].mean()) if len(with_value) else np.nan,
+        "sn_count": len(with_value),
+        "sn_included": ",".join(sorted(with_value["old_la_code"])) or None,
+        "national_rank": rank,
+        "national_count": count,
+        "quartile_band": quartile_band(value, others, lower_is_better=True) if ranked and len(others) else None,
+    }
+
+
+def previous_academic_year(period: str) -> str:
+    return academic_year_label(int(period[:4]) - 1)
+
+
+def expected_academic_year_rows(data_dir: Path, benchmarks_dir: Path) -> pd.DataFrame:
+    """Every academic-year row of these KPIs (local and published) with its value and its
+    comparison, previous-value and change columns."""
+    published = academic_published_values(benchmarks_dir)
+    region = reference_region(benchmarks_dir, HOME_LA)
+    assert home_region(published, HOME_LA) == region, "the DfE files put the home authority in another region"
+    neighbours = statistical_neighbours(benchmarks_dir, HOME_LA)
+    rows = pd.concat([expected_local_academic_rows(data_dir), expected_published_home_rows(published)],
+                     ignore_index=True)
+    comparisons = pd.DataFrame(
+        [academic_comparison(r["kpi_id"], r["period"], r["value"], published, neighbours, region)
+         for _, r in rows.iterrows()],
+        index=rows.index,
+    )
+    rows = rows.join(comparisons)
+    # Same series: local with local, published with published (whichever release).
+    series = np.where(rows["value_source"].eq("local"), "local", "published")
+    values = {(k, s, p): v for k, s, p, v in zip(rows["kpi_id"], series, rows["period"], rows["value"], strict=True)}
+    rows["previous_value"] = [values.get((k, s, previous_academic_year(p)), np.nan)
+                              for k, s, p in zip(rows["kpi_id"], series, rows["period"], strict=True)]
+    rows["change"] = rows["value"].astype(float) - rows["previous_value"].astype(float)
+    return rows
+
+
+@pytest.fixture(scope="module")
+def academic_published(demo_run) -> pd.DataFrame:
+    return academic_published_values(demo_run.benchmarks_dir)
+
+
+@pytest.fixture(scope="module")
+def academic_expected(demo_run) -> pd.DataFrame:
+    return expected_academic_year_rows(demo_run.data_dir, demo_run.benchmarks_dir)
+
+
+@pytest.fixture(scope="module")
+def academic_mart(mart) -> pd.DataFrame:
+    rows = mart[mart["kpi_id"].isin(ACADEMIC_YEAR_KPIS) & mart["period_type"].eq("academic_year")]
+    assert not rows.duplicated(ROW_KEYS).any(), "duplicate academic-year rows"
+    return rows.reset_index(drop=True)
+
+
+def test_published_academic_year_rows_equal_the_dfe_figures(academic_mart, academic_expected):
+    """One row per KPI and year DfE publishes for the home authority, named after the (newest)
+    release, value, numerator and denominator as printed; suppressed values NULL with a reason."""
+    expected = academic_expected[~academic_expected["value_source"].eq("local")]
+    assert set(expected["kpi_id"]) == set(ACADEMIC_YEAR_KPIS), "the sample should publish every KPI"
+    assert set(expected["value_source"].str.extract(r"^dfe_([a-z]+)_\d{4}$")[0]) == {"exclusions", "neet", "cme"}
+    rows = academic_mart[~academic_mart["value_source"].eq("local")]
+    problems = frame_mismatches(rows, expected, ROW_KEYS, ["value", "numerator", "denominator"])
+    assert not problems, (f"{len(problems)} published academic-year rows differ from the DfE files:\n"
+                          + "\n".join(problems[:60]))
+    joined = rows.merge(expected, on=ROW_KEYS)
+    suppressed = joined["symbol"].ne("")
+    assert joined.loc[suppressed, "value_missing_reason"].map(lambda reason: not is_missing(reason)).all()
+    assert joined.loc[~suppressed, "value_missing_reason"].map(is_missing).all()
+
+
+def test_academic_year_comparisons_match_recomputation(academic_mart, academic_expected):
+    """Local and published academic-year rows: the same rows, values, England and region values,
+    neighbour mean, count and list, rank, count, quartile band, previous value and change."""
+    assert set(academic_expected.loc[academic_expected["value_source"].eq("local"), "kpi_id"]) == (
+        set(ACADEMIC_YEAR_KPIS) - {"cme_rate_per_100"}
+    ), "every KPI but the published-only CME rate should have local rows"
+    columns = ["value", *COMPARISON_COLUMNS, "previous_value", "change"]
+    problems = frame_mismatches(academic_mart, academic_expected, ROW_KEYS, columns)
+    assert not problems, f"{len(problems)} academic-year comparisons differ:\n" + "\n".join(problems[:80])
+
+
+def test_academic_year_comparisons_are_exercised_by_the_sample(academic_mart, academic_expected,
+                                                              academic_published, demo_run):
+    """The sample's quirks reach the comparisons: in some year a neighbour has no value (952
+    before it existed, a suppressed cell), and previous values are both there and not."""
+    neighbours = statistical_neighbours(demo_run.benchmarks_dir, HOME_LA)
+    las = academic_published[academic_published["level"].eq("Local authority")]
+    with_value = las[las["value"].notna() & las["old_la_code"].isin(neighbours)]
+    counts = with_value.groupby(["kpi_id", "period"]).size()
+    assert counts.min() < len(neighbours) == counts.max(), "some year should lack a neighbour's value"
+    assert (academic_expected["sn_count"] < len(neighbours)).any()
+    assert (academic_mart["sn_count"] < len(neighbours)).any(), "no mart row shows a missing neighbour"
+    for frame in (academic_expected, academic_mart):
+        assert frame["previous_value"].notna().any() and frame["previous_value"].isna().any()
+        assert frame["quartile_band"].map(is_missing).any() and not frame["quartile_band"].map(is_missing).all()
+
+
+def test_neutral_kpis_have_no_rank_or_band_and_the_others_do(academic_mart):
+    """CME counts and rates are neutral: England, region and neighbours but no rank, count or
+    band; every other academic-year KPI here is lower-is-better and ranked."""
+    neutral = academic_mart[academic_mart["kpi_id"].isin(NEUTRAL_KPIS)]
+    assert len(neutral) and set(neutral["polarity"]) == {"neutral"}
+    for column in ("national_rank", "national_count", "quartile_band"):
+        assert neutral[column].map(is_missing).all(), f"{column} set on a neutral KPI"
+    assert neutral["england_value"].notna().all() and neutral["sn_mean"].notna().all()
+    ranked = academic_mart[~academic_mart["kpi_id"].isin(NEUTRAL_KPIS)]
+    assert set(ranked["polarity"]) == {"lower_is_better"}
+    with_value = ranked[ranked["value"].notna()]
+    assert with_value["national_rank"].notna().all() and with_value["quartile_band"].notna().all()

@@ -941,3 +941,28 @@ def test_validate_real_file_without_a_key_refuses(tmp_path, monkeypatch, capsys)
 
     assert code == 2
     assert "No pseudonymisation key" in capsys.readouterr().err
+
+
+def test_validate_an_aggregate_return_reports_its_rows_and_leaves_the_file_alone(tmp_path, monkeypatch, capsys):
+    from pipelines.cli import main
+
+    folder = tmp_path / "data" / "raw" / "neet"
+    folder.mkdir(parents=True)
+    path = folder / "neet_counts.csv"
+    content = (
+        "month,age,send_status,cohort,neet,not_known\n"
+        "2023-09,16,ehc_plan,100,5,200\n"
+        "2023-13,16,no_send,100,5,2\n"
+        "2023-10,17,no_send,100,5,2\n"
+    )
+    path.write_text(content, encoding="utf-8")
+    monkeypatch.setenv("SENDKPI_DATA_DIR", str(tmp_path / "data"))
+
+    code = main(["validate", str(path)])
+
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "neet_counts.csv: neet: loaded 1 of 3 rows, quarantined 2" in out
+    assert "neet + not_known not above the cohort" in out and "a month like 2023-09" in out
+    assert path.read_text(encoding="utf-8") == content
+    assert sorted(p.name for p in folder.iterdir()) == ["neet_counts.csv"]

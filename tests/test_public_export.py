@@ -43,14 +43,36 @@ def _key(frame: pd.DataFrame) -> pd.Series:
     return frame["kpi_id"] + "|" + frame["period_type"] + "|" + frame["period"] + "|" + frame["value_source"]
 
 
+def _places(value: float, places: int) -> str:
+    """Rounded to `places` decimals, halves away from zero (21.25 -> 21.3), as DuckDB and DfE do."""
+    step = Decimal(1).scaleb(-places)
+    rounded = Decimal(repr(value)).quantize(step, rounding=ROUND_HALF_UP)
+    return f"{rounded + 0:.{places}f}" if rounded != 0 else f"{0:.{places}f}"
+
+
 def _one_dp(value: float) -> str:
-    """One decimal place, halves away from zero (21.25 -> 21.3), as DuckDB's round and DfE do."""
-    rounded = Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return f"{rounded + 0:.1f}" if rounded != 0 else "0.0"
+    return _places(value, 1)
+
+
+def _shown(value: float, unit: str) -> str:
+    """A value as the public file shows it (pipelines/public_export.py docstring): rates per 100
+    to two decimals, a whole count without decimals, everything else to one."""
+    if unit == "rate_per_100":
+        return _places(value, 2)
+    if unit == "count" and value == int(value):
+        return str(int(value))
+    return _one_dp(value)
+
+
+def _shown_values(frame: pd.DataFrame, column: str) -> pd.Series:
+    return pd.Series([_shown(v, u) for v, u in zip(frame[column], frame["unit"], strict=True)], index=frame.index)
 
 
 def _whole(value: float) -> str:
-    return str(int(value))
+    """A count cell: empty when there is none, a whole number, or the exact value (an average)."""
+    if pd.isna(value):
+        return ""
+    return str(int(value)) if value == int(value) else repr(float(value))
 
 
 # ---------------------------------------------------------------------------------------
@@ -100,9 +122,9 @@ def test_demo_small_local_counts_and_their_rates_are_c(demo_export):
     assert (suppressed["value_public"] == "c").all()
     changed = suppressed[suppressed["change"].notna()]
     assert len(changed) > 0 and (changed["change_public"] == "c").all()
-    # Unsuppressed rows keep their value, to one decimal place.
+    # Unsuppressed rows keep their value, in their unit's precision.
     shown = local[~(small("numerator") | small("denominator"))]
-    assert (shown["value_public"] == shown["value"].map(_one_dp)).all()
+    assert (shown["value_public"] == _shown_values(shown, "value")).all()
 
 
 def test_demo_previous_value_of_a_suppressed_predecessor_is_c(demo_export):
@@ -120,8 +142,8 @@ def test_demo_previous_value_of_a_suppressed_predecessor_is_c(demo_export):
     assert (after_small["change_public"] == "c").all()
     clean = merged[(merged["previous_small"] == False) & ~merged["small"] & merged["previous_value"].notna()]  # noqa: E712
     assert len(clean) > 0
-    assert (clean["previous_value_public"] == clean["previous_value"].map(_one_dp)).all()
-    assert (clean["change_public"] == clean["change"].map(_one_dp)).all()
+    assert (clean["previous_value_public"] == _shown_values(clean, "previous_value")).all()
+    assert (clean["change_public"] == _shown_values(clean, "change")).all()
 
 
 def test_demo_dfe_release_rows_are_kept_as_published(demo_export):
@@ -132,22 +154,28 @@ def test_demo_dfe_release_rows_are_kept_as_published(demo_export):
     assert len(merged) == len(dfe)
     assert not (merged[[f"{c}_public" for c in ("numerator", "denominator", "value", "change")]] == "c").any().any()
     with_value = merged[merged["value"].notna()]
-    assert (with_value["value_public"] == with_value["value"].map(_one_dp)).all()
+    assert (with_value["value_public"] == _shown_values(with_value, "value")).all()
     counted = merged[merged["numerator"].notna()]
     assert (counted["numerator_public"] == counted["numerator"].map(_whole)).all()
-    # Benchmarks stay, at one decimal place.
-    benchmarked = merged[merged["england_value"].notna()]
+    # Benchmarks stay, in their unit's precision.
+    benchmarked = merged[merged["england_value"].notna() & merged["sn_mean"].notna()]
     assert len(benchmarked) > 0
-    assert (benchmarked["england_value_public"] == benchmarked["england_value"].map(_one_dp)).all()
-    assert (benchmarked["sn_mean_public"] == benchmarked["sn_mean"].map(_one_dp)).all()
+    assert (benchmarked["england_value_public"] == _shown_values(benchmarked, "england_value")).all()
+    assert (benchmarked["sn_mean_public"] == _shown_values(benchmarked, "sn_mean")).all()
     assert (benchmarked["national_rank_public"] == benchmarked["national_rank"].map(_whole)).all()
 
 
-def test_demo_every_value_has_at_most_one_decimal_place(demo_export):
+def test_demo_values_have_their_units_decimal_places(demo_export):
     _, public, _ = demo_export
+    patterns = {"rate_per_100": r"-?\d+\.\d\d", "count": r"-?\d+(\.\d)?", "percent": r"-?\d+\.\d", "days": r"-?\d+\.\d"}
+    assert set(public["unit"]) <= set(patterns)
     for column in ("value", "previous_value", "change", "england_value", "region_value", "sn_mean"):
-        cells = public[column][~public[column].isin(["", "c"])]
-        assert cells.str.fullmatch(r"-?\d+\.\d").all(), column
+        for unit, pattern in patterns.items():
+            cells = public.loc[public["unit"] == unit, column]
+            cells = cells[~cells.isin(["", "c"])]
+            assert cells.str.fullmatch(pattern).all(), (column, unit)
+    rates = public[(public["unit"] == "rate_per_100") & ~public["value"].isin(["", "c"])]
+    assert len(rates) > 0, "the demo should publish exclusion rates (two decimals, as DfE)"
 
 
 def test_the_staff_mart_keeps_exact_numbers(demo_run, demo_export):

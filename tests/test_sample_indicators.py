@@ -188,6 +188,14 @@ def test_annual_reviews_some_early_most_on_time_a_sizeable_share_late(raw_dir):
     assert (every["last_review_date"] == "").mean() > 0.15  # plans not yet reviewed
 
 
+def test_the_overdue_boundary_is_exercised_in_every_quarter(raw_dir):
+    """Reviews not held and due on the quarter's last day (not yet overdue) and the day before."""
+    for period, frame in _quarter_files(raw_dir, "annual_reviews").items():
+        end = _quarter_bounds(period)[1]
+        waiting = _date(frame.loc[frame["review_held_date"] == "", "next_review_due_date"])
+        assert (waiting == end).any() and (waiting == end - pd.Timedelta(days=1)).any(), period
+
+
 def test_a_review_held_in_a_quarter_is_the_last_review_in_the_next_file(raw_dir):
     files = _quarter_files(raw_dir, "annual_reviews")
     for earlier, later in zip(SAMPLE_PERIODS, SAMPLE_PERIODS[1:], strict=False):

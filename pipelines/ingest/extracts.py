@@ -144,13 +144,22 @@ def _with_original_values(spec: ExtractSpec, failures: pd.DataFrame, text: pd.Da
     return failures.assign(original_value=values)
 
 
-def _drop_nulls_caused_by_type_failures(rules: pd.DataFrame, types: pd.DataFrame) -> pd.DataFrame:
-    """A cell that failed to parse is NULL; its 'not nullable' failure says nothing new."""
-    if rules.empty or types.empty:
+def _drop_echoes(spec: ExtractSpec, rules: pd.DataFrame, types: pd.DataFrame) -> pd.DataFrame:
+    """Keep each problem once. A cell that failed to parse is NULL, so its 'not nullable'
+    failure says nothing new; and a row rule reading a cell already reported in that row
+    (unparsable, or blank but required) fails only because of it."""
+    if rules.empty:
         return rules
-    failed_cells = set(zip(types[ROW_NUMBER], types["column_name"], strict=True))
+    unparsable = set(zip(types[ROW_NUMBER], types["column_name"], strict=True))
+    missing = {
+        (row, column)
+        for row, column, check in zip(rules[ROW_NUMBER], rules["column_name"], rules["check_name"], strict=True)
+        if check == "not_nullable"
+    }
+    reported = unparsable | missing
     is_echo = [
-        (row, column) in failed_cells and check == "not_nullable"
+        ((row, column) in unparsable and check == "not_nullable")
+        or any((row, read) in reported for read in spec.rule_inputs(check))
         for row, column, check in zip(rules[ROW_NUMBER], rules["column_name"], rules["check_name"], strict=True)
     ]
     return rules[~pd.Series(is_echo, index=rules.index, dtype=bool)]
@@ -171,7 +180,7 @@ def validate_file(
     typed[PERIOD_END] = pd.Timestamp(quarter.last_day)
     failures = pd.concat(
         [type_failures[[ROW_NUMBER, "column_name", "check_name"]],
-         _drop_nulls_caused_by_type_failures(rule_failures(spec, typed), type_failures)],
+         _drop_echoes(spec, rule_failures(spec, typed), type_failures)],
         ignore_index=True,
     )
     quarantine = _with_original_values(spec, failures, text, typed)
