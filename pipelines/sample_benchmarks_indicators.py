@@ -144,10 +144,13 @@ EXCLUSIONS_MEASURES = [
     "one_plus_susp_rate",
 ]
 # Quirks on purpose (README): a permanent-exclusion rate that rounds to 0 ('low'), a
-# confidential AP count ('c') and an authority-phase with nothing available ('x').
+# confidential AP count ('c') and an authority-phase with nothing available ('x'); the same
+# authority (a home neighbour) has no Total either that year, so a neighbour's headline
+# figure is missing from the comparisons.
 EXCLUSIONS_LOW_CELL = ("953", 2021, "primary")
 EXCLUSIONS_CONFIDENTIAL_CELL = ("955", 2022, "alternative_provision")
 EXCLUSIONS_UNAVAILABLE_ROW = ("971", 2022, "special")
+EXCLUSIONS_UNAVAILABLE_TOTAL = ("971", 2022, "total")
 
 
 def exclusions_counts(seed: int = 2024) -> pd.DataFrame:
@@ -194,7 +197,7 @@ def exclusions_counts(seed: int = 2024) -> pd.DataFrame:
     frame["symbol"] = "c"
     confidential = _cell(frame, EXCLUSIONS_CONFIDENTIAL_CELL)
     frame.loc[confidential, "perm_excl"] = np.nan
-    unavailable = _cell(frame, EXCLUSIONS_UNAVAILABLE_ROW)
+    unavailable = _cell(frame, EXCLUSIONS_UNAVAILABLE_ROW) | _cell(frame, EXCLUSIONS_UNAVAILABLE_TOTAL)
     frame.loc[unavailable, EXCLUSION_COUNTS] = np.nan
     frame.loc[unavailable, "symbol"] = "x"
     frame["phase"] = pd.Categorical(frame["phase"], [*PHASES, "total"])

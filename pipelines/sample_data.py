@@ -1035,7 +1035,8 @@ other authority's, so they do not match its local sample extracts (its local fig
 them in the marts as value_source `local`).
 Exclusions, NEET and CME quirks: a permanent-exclusion rate that rounds to 0 prints `low`
 (e.g. 953's primary rate in 2021/22); 955's AP permanent exclusions in 2022/23 are `c`; 971's
-special-school row in 2022/23 is all `x`; 954's NEET and not-known figures for 17-year-olds
+special-school and Total rows in 2022/23 are all `x` (a home neighbour without a headline
+figure); 954's NEET and not-known figures for 17-year-olds
 with an EHC plan in "end of 2021" are `c`; 962's CME count with an EHC plan in 2020/21 is
 `low`; 983's CME count with SEN status unknown in 2023/24 is `c`. Authorities' Total rows
 include their suppressed cells; regional and national rows add up the published ones (CME:

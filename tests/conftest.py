@@ -10,7 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.sample_data import write_sample_benchmarks, write_sample_extracts
+from pipelines.sample_data import SAMPLE_PERIODS, write_sample_benchmarks, write_sample_extracts
+from schemas import EXTRACTS
+
+# The synthetic sample holds one file per quarterly case extract and quarter.
+SAMPLE_EXTRACT_FILES = len(EXTRACTS) * len(SAMPLE_PERIODS)
 
 SHARED_DFE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dfe"
 

@@ -7,6 +7,12 @@ folder (annual_reviews/, exclusions/, children_missing_education/ quarterly file
 school_census/ and neet/ returns), following the KPI definitions written below only (never
 the dbt SQL), and compared with the mart's local rows (value_source 'local').
 
+The last section does the same for DfE's published academic-year figures (exclusions, NEET,
+children missing education; the DfE-layout CSVs under the run's benchmarks folder) and for the
+comparison columns (England, region, statistical neighbours, rank, quartile band, previous
+value, change) of every academic-year row of those KPIs, local and published, following
+docs/kpis.md "Published values (DfE)" and "Comparisons (DfE LAIT conventions)".
+
 Period labels: financial quarter "2023-24 Q2", academic year "2022/23", month "2023-09".
 A financial quarter gets a row only when its file is loaded; an academic year (1 September -
 31 August) only when every day of it lies in a quarter whose file is loaded.

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import PipelineRun, run_pipeline, step_failure_messages, write_sample
+from tests.conftest import SAMPLE_EXTRACT_FILES, PipelineRun, run_pipeline, step_failure_messages, write_sample
 
 
 def _fingerprints(run: PipelineRun) -> dict[str, str]:
@@ -62,8 +62,8 @@ def test_second_run_on_the_same_files_loads_nothing_and_gives_the_same_marts(pub
     again = run_pipeline(published_demo.data_dir, published_demo.benchmarks_dir)
     assert again.success
     with duckdb.connect(str(published_demo.data_dir / "build" / "warehouse_build.duckdb"), read_only=True) as con:
-        assert con.execute("select count(*) from raw.load_log where status = 'current'").fetchone()[0] == 24
-        assert con.execute("select count(*) from raw.load_log").fetchone()[0] == 24
+        assert con.execute("select count(*) from raw.load_log where status = 'current'").fetchone()[0] == SAMPLE_EXTRACT_FILES
+        assert con.execute("select count(*) from raw.load_log").fetchone()[0] == SAMPLE_EXTRACT_FILES
     assert duckdb.sql(f"select * from '{published_demo.kpi_comparison}' order by all").fetchall() == first
 
 

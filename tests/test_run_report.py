@@ -15,7 +15,7 @@ from dagster_shared.error import SerializableErrorInfo
 from pipelines.run_report import extract_outcomes_metadata
 from pipelines.run_report import latest_report_path, summarise_run, write_run_report
 from pipelines.settings import Settings
-from tests.conftest import PipelineRun, run_pipeline, write_sample
+from tests.conftest import SAMPLE_EXTRACT_FILES, PipelineRun, run_pipeline, write_sample
 
 REPORT_NAME = re.compile(r"\d{8}T\d{6}Z_[0-9a-f]{8}(_\d+)?\.md")
 BROKEN_FILE = "ehc_requests_synthetic_2021-22_Q1.csv"
@@ -63,9 +63,9 @@ def test_summary_of_a_published_run(published_run):
     assert summary["published"] is True and summary["outcome"] == "published"
     assert summary["reasons"] == [] and summary["failed_steps"] == []
     files = summary["files"]
-    assert (files["files_seen"], files["files_loaded"], files["files_unchanged"], files["files_rejected"]) == (24, 24, 0, 0)
+    assert (files["files_seen"], files["files_loaded"], files["files_unchanged"], files["files_rejected"]) == (SAMPLE_EXTRACT_FILES, SAMPLE_EXTRACT_FILES, 0, 0)
     assert files["rows_quarantined"] == 2
-    assert len(files["files"]) == 24 and {f["status"] for f in files["files"]} == {"loaded"}
+    assert len(files["files"]) == SAMPLE_EXTRACT_FILES and {f["status"] for f in files["files"]} == {"loaded"}
     [broken] = [f for f in files["files"] if f["rows_quarantined"]]
     assert (broken["extract"], broken["file"], broken["rows_quarantined"]) == ("ehc_requests", BROKEN_FILE, 2)
     checks = summary["checks"]
@@ -85,7 +85,7 @@ def test_report_of_a_published_run(published_run):
     assert REPORT_NAME.fullmatch(path.name) and path.name.split("_")[1].removesuffix(".md") == result.run_id[:8]
     text = path.read_text(encoding="utf-8")
     assert "**Published.**" in text and "Nothing was published" not in text
-    assert "24 seen, 24 loaded, 0 unchanged, 0 rejected" in text
+    assert f"{SAMPLE_EXTRACT_FILES} seen, {SAMPLE_EXTRACT_FILES} loaded, 0 unchanged, 0 rejected" in text
     assert "2 quarantined" in text
     # The quarantine reasons come from the build warehouse: file, column, rule, row number.
     quarantine = text.split("## Rows quarantined")[1].split("## Checks")[0]
@@ -130,7 +130,7 @@ def test_report_of_a_run_that_failed_in_dbt(failed_run):
     assert "sendkpi_dbt_models" in outcome and "exactly_one_row_int_home_la_" in outcome
     assert "DagsterDbtCliRuntimeError" in outcome
     assert "\x1b[" not in text, "terminal colour codes are removed"
-    assert "24 seen, 24 loaded" in text
+    assert f"{SAMPLE_EXTRACT_FILES} seen, {SAMPLE_EXTRACT_FILES} loaded" in text
     assert text.split("## Published")[1].strip() == "Nothing."
     assert not (failed_run.data_dir / "marts" / "kpi_comparison.parquet").exists()
 

@@ -15,7 +15,7 @@ from pipelines.definitions import defs
 from pipelines.partitions import FINANCIAL_QUARTERS, RANGE_END_TAG, RANGE_START_TAG, financial_quarter_keys
 from pipelines.periods import FinancialQuarter
 from pipelines.sensors import new_extract_files
-from tests.conftest import environment
+from tests.conftest import SAMPLE_EXTRACT_FILES, environment
 
 HEADER = "request_id,child_id,request_received_date,decision_date,decision,assessment_outcome," \
          "assessment_outcome_date,exception_reason,age_at_request,primary_need\n"
@@ -128,7 +128,7 @@ def test_run_report_sensors_write_a_report_for_scheduled_runs_and_skip_cli_runs(
         reports = list((tmp_path / "run_reports").glob("*.md"))
         assert len(reports) == 1
         text = reports[0].read_text()
-        assert "**Published.**" in text and "24 seen, 24 loaded" in text
+        assert "**Published.**" in text and f"{SAMPLE_EXTRACT_FILES} seen, {SAMPLE_EXTRACT_FILES} loaded" in text
 
         cli_run = job.execute_in_process(
             instance=instance, tags={**all_quarters_tags(), "sendkpi/launched_by": "cli"}, raise_on_error=False
