@@ -63,6 +63,20 @@ def extract_outcomes_metadata(outcomes: list[FileOutcome]) -> dict[str, object]:
     }
 
 
+# The metadata entry in which a returns asset (DSG, NEET, school census) lists its folder's files.
+RETURN_FILES_KEY = "return_files"
+
+
+def return_files_metadata(folder: str, files: list) -> dict[str, object]:
+    """One row per file of an aggregate-returns folder (pipelines/ingest/returns.ReturnFile)."""
+    table = "\n".join(
+        f"| {folder} | {found.path.name} | {found.layout or 'not recognised'} | {found.rows_loaded} | "
+        f"{found.rows_quarantined} | {found.message} |"
+        for found in files
+    )
+    header = "| folder | file | layout | rows loaded | rows quarantined | message |\n|---|---|---|---|---|---|\n"
+    return {RETURN_FILES_KEY: dg.MetadataValue.md(header + table if files else f"no files in raw/{folder}/")}
+
 
 def _plain(text: object) -> str:
     return _ANSI.sub("", str(text)).strip()
@@ -158,6 +172,11 @@ def summarise_run(events: list, published: bool) -> dict:
         files["table"] = str(ingest.get("files", "") or "")
         files["files"] = _parse_files_table(files["table"])
 
+    # Each returns folder's table is reported by every table of the folder: keep one of each.
+    returns = sorted({
+        str(metadata[RETURN_FILES_KEY]) for metadata in materialisations.values() if RETURN_FILES_KEY in metadata
+    })
+
     publish = materialisations.get(PUBLISH_ASSET)
     publish_summary = None
     if publish is not None:
@@ -184,6 +203,7 @@ def summarise_run(events: list, published: bool) -> dict:
         "run_failure": run_failure,
         "steps": steps,
         "files": files,
+        "returns": returns,
         "checks": {
             "run": len(check_list),
             "passed": len(check_list) - len(failed_checks),
@@ -300,6 +320,14 @@ def render_run_report(summary: dict, run_id: str, written_at: datetime, settings
         )
         if files["table"]:
             lines += ["", files["table"]]
+
+    lines += ["", "## Returns (DSG, NEET, school census)", ""]
+    if summary["returns"]:
+        lines.append("Each folder is read whole every run; a file not recognised is not loaded.")
+        for table in summary["returns"]:
+            lines += ["", table]
+    else:
+        lines.append("Not loaded in this run.")
 
     lines += ["", "## Rows quarantined", ""]
     if files is None:

@@ -93,6 +93,12 @@ def test_report_of_a_published_run(published_run):
     assert BROKEN_FILE in age_line and "whole number" in age_line and age_line.rstrip(" |").endswith("3")
     decision_line = next(line for line in quarantine.splitlines() if "| decision |" in line)
     assert BROKEN_FILE in decision_line and decision_line.rstrip(" |").endswith("5")
+    # The aggregate returns: every file of each folder, with its layout and rows.
+    returns = text.split("## Returns (DSG, NEET, school census)")[1].split("## Rows quarantined")[0]
+    census = next(line for line in returns.splitlines() if "school_census_synthetic.csv" in line)
+    assert census.startswith("| school_census |") and "| school_census | 60 | 0 |" in census
+    assert "| neet | neet_16_17_synthetic.csv | neet | 216 | 0 |" in returns
+    assert sum("| dsg | dsg_monitoring_synthetic_" in line for line in returns.splitlines()) == 6
     assert "three" not in text and "maybe" not in text, "original values stay in the warehouse"
     checks = text.split("## Checks")[1].split("## Published")[0]
     assert " passed, 0 failed." in checks

@@ -9,7 +9,7 @@ from pipelines.ingest.extracts import load_extract_folder
 from pipelines.ingest.keys import check_same_key, pseudonymisation_key
 from pipelines.partitions import FINANCIAL_QUARTERS
 from pipelines.resources import WarehouseResource
-from pipelines.run_report import extract_outcomes_metadata
+from pipelines.run_report import extract_outcomes_metadata, return_files_metadata
 from pipelines.settings import SettingsError
 from pipelines.warehouse import ensure_raw_tables
 from schemas import EXTRACTS
@@ -139,6 +139,7 @@ def _returns_asset(returns: ReturnFolder) -> dg.AssetsDefinition:
                     "rows_loaded": sum(found.rows_loaded for found in mine),
                     "rows_quarantined": sum(found.rows_quarantined for found in mine),
                     "files_not_recognised": not_recognised,
+                    **return_files_metadata(returns.folder, files),
                 },
             )
 
