@@ -26,21 +26,24 @@ year_rows as (
     where period_type in ('calendar_year', 'academic_year') and value is not null
 ),
 latest_quarter as (
+    -- The latest quarter, or for a monthly KPI (NEET) the latest month.
     select kpi_id, period as quarter, value as quarter_value, change as quarter_change,
         is_small_count as quarter_is_small,
-        row_number() over (partition by kpi_id order by period_start desc) as recency
+        row_number() over (
+            partition by kpi_id order by period_type = 'financial_quarter' desc, period_start desc
+        ) as recency
     from mart
-    where period_type = 'financial_quarter' and value_source = 'local'
+    where period_type in ('financial_quarter', 'month') and value_source = 'local'
 ),
 kpis as (
-    select kpi_id, any_value(kpi_name) as kpi_name, any_value(la_name) as la_name,
+    select kpi_id, any_value(kpi_name) as kpi_name, any_value(unit) as unit, any_value(la_name) as la_name,
         any_value(la_code) as la_code, any_value(region_name) as region_name,
         any_value(sn_model) as sn_model
     from mart
     group by kpi_id
 )
 select
-    kpis.la_name, kpis.la_code, kpis.region_name, kpis.sn_model, kpis.kpi_name,
+    kpis.la_name, kpis.la_code, kpis.region_name, kpis.sn_model, kpis.kpi_name, kpis.unit,
     year_rows.period, year_rows.value_source,
     year_rows.value, year_rows.region_value, year_rows.sn_mean, year_rows.sn_count,
     year_rows.england_value, year_rows.national_rank, year_rows.national_count,
@@ -60,8 +63,17 @@ def headline(kpi_comparison: Path) -> pd.DataFrame:
     return duckdb.execute(_HEADLINE_SQL, [str(kpi_comparison)]).df()
 
 
-def _number(value: object, digits: int = 1) -> str:
-    return "-" if value is None or pd.isna(value) else f"{value:.{digits}f}"
+# Decimal places per unit: rates per 100 pupils need two (DfE prints exclusion rates so).
+_DIGITS = {"rate_per_100": 2, "count": 0}
+
+
+def _number(value: object, unit: str = "percent") -> str:
+    if value is None or pd.isna(value):
+        return "-"
+    digits = _DIGITS.get(unit, 1)
+    if unit == "count" and value != round(value):
+        digits = 1  # a mean of counts (the neighbours' mean)
+    return f"{value:.{digits}f}"
 
 
 def _text(value: object) -> str:
@@ -77,22 +89,23 @@ def render(frame: pd.DataFrame) -> str:
         "Values in each KPI's unit (mostly %). Ours = computed from our extracts ('local') or DfE's published figure for us.",
         "",
         f"{'KPI':<62} {'year':>7} {'ours':>6} {'region':>6} {'SN mean':>10} {'England':>7} "
-        f"{'rank':>8} {'band':>4}  {'latest quarter':>24}  source",
+        f"{'rank':>8} {'band':>4}  {'latest quarter or month':>24}  source",
     ]
     for row in frame.itertuples():
-        neighbours = f"{_number(row.sn_mean)} ({row.sn_count})" if not pd.isna(row.sn_mean) else "-"
+        unit = row.unit
+        neighbours = f"{_number(row.sn_mean, unit)} ({row.sn_count})" if not pd.isna(row.sn_mean) else "-"
         rank = f"{row.national_rank}/{row.national_count}" if not pd.isna(row.national_rank) else "-"
         quarter = (
-            f"{row.quarter} {_number(row.quarter_value)}{' *' if row.quarter_is_small else ''} "
-            f"({'+' if (row.quarter_change or 0) >= 0 else ''}{_number(row.quarter_change)})"
+            f"{row.quarter} {_number(row.quarter_value, unit)}{' *' if row.quarter_is_small else ''} "
+            f"({'+' if (row.quarter_change or 0) >= 0 else ''}{_number(row.quarter_change, unit)})"
             if isinstance(row.quarter, str)
             else "-"
         )
         small = " *" if row.is_small_count else ""
         lines.append(
-            f"{row.kpi_name[:62]:<62} {_text(row.period):>7} {_number(row.value) + small:>6} {_number(row.region_value):>6} "
-            f"{neighbours:>10} {_number(row.england_value):>7} {rank:>8} {_text(row.quartile_band):>4}  "
-            f"{quarter:>24}  {_text(row.value_source)}"
+            f"{row.kpi_name[:62]:<62} {_text(row.period):>7} {_number(row.value, unit) + small:>6} "
+            f"{_number(row.region_value, unit):>6} {neighbours:>10} {_number(row.england_value, unit):>7} "
+            f"{rank:>8} {_text(row.quartile_band):>4}  {quarter:>24}  {_text(row.value_source)}"
         )
     if frame["is_small_count"].any() or frame["quarter_is_small"].any():
         lines.append("* fewer cases than the small-count threshold: read with care.")
