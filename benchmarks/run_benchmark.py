@@ -5,8 +5,8 @@
 Writes the synthetic sample, multiplies every extract's rows by --scale (each copy gets its
 own ids, so the cases are distinct), then times:
   pipeline  - `refresh_all` in process: validate + pseudonymise + load, dbt build + tests, publish;
-  baseline  - plain DuckDB over the same CSVs: read every file and compute the 20-week KPI
-              per financial quarter (no validation, no history, no tests).
+  baseline  - plain DuckDB over the same CSVs: read every case extract's files and compute
+              the 20-week KPI per financial quarter (no validation, no history, no tests).
 and prints rows, seconds, rows per second and the pipeline/baseline ratio. Figures are
 reported, never asserted: the test suite has no timing assertions.
 """
@@ -74,8 +74,15 @@ group by all
 
 
 def time_baseline(raw_dir: Path) -> float:
+    """Read every case extract's files (as the pipeline does) and compute the 20-week KPI."""
+    from schemas import EXTRACTS
+
     started = time.perf_counter()
     with duckdb.connect() as connection:
+        for name in EXTRACTS:
+            connection.execute(
+                "select count(*) from read_csv(?, all_varchar = true, header = true)", [str(raw_dir / name / "*.csv")]
+            ).fetchall()
         connection.execute(BASELINE_SQL, [str(raw_dir / "ehc_requests" / "*.csv")]).fetchall()
     return time.perf_counter() - started
 
@@ -117,9 +124,9 @@ def main() -> None:
         })
         baseline = time_baseline(data_dir / "raw")
         pipeline = time_pipeline(data_dir)
-    print(f"scale {arguments.scale}: {rows} extract rows (both extracts)")
+    print(f"scale {arguments.scale}: {rows} extract rows (every case extract)")
     print(f"{'':<10}{'seconds':>10}{'rows/s':>12}")
-    print(f"{'baseline':<10}{baseline:>10.2f}{rows / baseline:>12.0f}   plain DuckDB, 20-week KPI only")
+    print(f"{'baseline':<10}{baseline:>10.2f}{rows / baseline:>12.0f}   plain DuckDB: read every extract, 20-week KPI")
     print(f"{'pipeline':<10}{pipeline:>10.2f}{rows / pipeline:>12.0f}   validate, load, dbt build + tests, publish")
     print(f"ratio pipeline/baseline: {pipeline / baseline:.1f}x")
 

@@ -1,7 +1,7 @@
 """`sendkpi`: the command line for analysts.
 
     sendkpi materialise        load, validate, build, test and publish (the refresh_all job)
-    sendkpi validate FILE      check one extract file against its rules, loading nothing
+    sendkpi validate FILE      check one extract or returns file against its rules, loading nothing
     sendkpi scorecard          print the headline comparison from the published marts
     sendkpi sample             write the synthetic sample (extracts + DfE-layout benchmarks)
     sendkpi demo               sample, materialise and scorecard in one go
@@ -198,7 +198,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quarter", help="load only this financial quarter's files, e.g. 2023-24_Q2")
     check = commands.add_parser("validate", help="check one extract file, loading nothing")
     check.add_argument("file", type=Path)
-    check.add_argument("--extract", help="extract name when the file is not in its extract's folder")
+    check.add_argument("--extract", help="extract or returns folder name (neet, school_census, dsg) when the file is not in its folder")
     commands.add_parser("scorecard", help="print the headline comparison table")
     commands.add_parser("sample", help="write the synthetic sample into the data folder")
     commands.add_parser("demo", help="sample + materialise + scorecard")

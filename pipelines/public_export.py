@@ -35,7 +35,8 @@ when any column of the mart or of the export looks person-level.
 
 Limits (documented, not handled): no secondary suppression. A suppressed quarter can in
 principle be recovered by differencing its calendar year and the other quarters, a
-suppressed advice type from advice_6wk and the other types, and the number of exceptions
+suppressed advice type from advice_6wk and the other types, a suppressed school phase or SEN
+status of the permanent exclusions from the total and the other breakdowns, and the number of exceptions
 from the two 20-week KPIs; a small complement (denominator minus numerator) is not
 suppressed either. Review the file before it goes out where such differencing matters.
 """
