@@ -69,9 +69,10 @@ def test_no_raw_identifier_appears_anywhere_users_read(demo_run: PipelineRun):
 
 
 def test_build_warehouse_keeps_identifiers_only_as_keyed_hashes(demo_run: PipelineRun):
+    from schemas import EXTRACTS
+
     build = demo_run.data_dir / "build" / "warehouse_build.duckdb"
     with duckdb.connect(str(build), read_only=True) as connection:
-        ids = connection.execute(
-            "select request_id, child_id from raw.ehc_requests limit 1000"
-        ).fetchall()
-    assert ids and all(re.fullmatch(r"[0-9a-f]{64}", value) for pair in ids for value in pair)
+        for name, spec in EXTRACTS.items():
+            ids = connection.execute(f"select {', '.join(spec.id_columns)} from raw.{name} limit 1000").fetchall()
+            assert ids and all(re.fullmatch(r"[0-9a-f]{64}", value) for row in ids for value in row), name
