@@ -13,24 +13,26 @@ SOURCE_FILE = "source_file"
 SOURCE_ROW_NUMBER = "source_row_number"
 
 
-def _is_financial_year(value: object) -> bool:
-    """2023-24: a start year and the next year's last two digits."""
-    match = re.fullmatch(r"(\d{4})-(\d{2})", str(value))
-    return bool(match) and (int(match.group(1)) + 1) % 100 == int(match.group(2))
+def _year_pair_column(separator: str, example: str, kind: str) -> pa.Column:
+    """A year written as its start year and the next year's last two digits: 2023-24 (financial)
+    or 2022/23 (academic); 2023-25 or 2022/2023 fail."""
+    pattern = re.compile(rf"(\d{{4}}){re.escape(separator)}(\d{{2}})")
 
+    def is_year(value: object) -> bool:
+        match = pattern.fullmatch(str(value))
+        return bool(match) and (int(match.group(1)) + 1) % 100 == int(match.group(2))
 
-def financial_year_column() -> pa.Column:
+    rule = f"{kind} like {example}"
     return pa.Column(
         str,
-        checks=pa.Check(
-            lambda values: values.map(_is_financial_year),
-            element_wise=False,
-            name="a financial year like 2023-24",
-            error="a financial year like 2023-24",
-        ),
+        checks=pa.Check(lambda values: values.map(is_year), element_wise=False, name=rule, error=rule),
         nullable=False,
         coerce=True,
     )
+
+
+def financial_year_column() -> pa.Column:
+    return _year_pair_column("-", "2023-24", "a financial year")
 
 
 def amount_column(*, required: bool, positive: bool = False) -> pa.Column:
@@ -50,24 +52,8 @@ def empty_frame(schema: pa.DataFrameSchema) -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype="object") for name in schema.columns})
 
 
-def _is_academic_year(value: object) -> bool:
-    """2022/23: a start year and the next year's last two digits."""
-    match = re.fullmatch(r"(\d{4})/(\d{2})", str(value))
-    return bool(match) and (int(match.group(1)) + 1) % 100 == int(match.group(2))
-
-
 def academic_year_column() -> pa.Column:
-    return pa.Column(
-        str,
-        checks=pa.Check(
-            lambda values: values.map(_is_academic_year),
-            element_wise=False,
-            name="an academic year like 2022/23",
-            error="an academic year like 2022/23",
-        ),
-        nullable=False,
-        coerce=True,
-    )
+    return _year_pair_column("/", "2022/23", "an academic year")
 
 
 def month_column() -> pa.Column:

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from pipelines.sample_data import SAMPLE_PERIODS, write_sample_benchmarks, write_sample_extracts
@@ -98,6 +99,17 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
     run = run_pipeline(data_dir, write_sample(data_dir))
     assert run.success, "the demo pipeline run failed"
     return run
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An empty build warehouse (a real DuckDB file) with every extract's raw tables."""
+    from pipelines.warehouse import ensure_raw_tables
+
+    connection = duckdb.connect(str(tmp_path / "w.duckdb"))
+    ensure_raw_tables(connection, list(EXTRACTS.values()))
+    yield connection
+    connection.close()
 
 
 @pytest.fixture

@@ -8,8 +8,6 @@ The quarter used throughout is 2023-24_Q2: 1 July 2023 to 30 September 2023.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import date, datetime
 from pathlib import Path
 
@@ -17,14 +15,22 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.ingest.extracts import FileOutcome, load_extract_file, load_extract_folder
+from pipelines.ingest.extracts import FileOutcome, load_extract_folder
 from pipelines.ingest.keys import pseudonymisation_key
 from pipelines.settings import DEMO_PSEUDONYMISATION_KEY, Settings, SettingsError
 from pipelines.warehouse import ensure_raw_tables
 from schemas import EXTRACTS
-
-KEY = "test-key-for-the-ingest-tests"
-Q2 = "2023-24_Q2"
+from tests.extract_helpers import (
+    KEY,
+    Q2,
+    count,
+    load,
+    load_log,
+    loaded_row_numbers,
+    pseudonym,
+    quarantine_rows,
+    write_csv,
+)
 
 EHC_HEADER = [
     "request_id", "child_id", "request_received_date", "decision_date", "decision",
@@ -45,55 +51,9 @@ GOOD = {
 # --- helpers -------------------------------------------------------------------------------
 
 
-def pseudonym(value: str, key: str = KEY) -> str:
-    """The reference keyed hash, computed by Python's hmac (not by the code under test)."""
-    return hmac.new(key.encode("utf-8"), value.encode("utf-8"), hashlib.sha256).hexdigest()
-
-
-def write_csv(folder: Path, name: str, lines: list[str], encoding: str = "utf-8") -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
-    return path
-
-
 def extract_file(tmp_path: Path, extract: str, rows: list[str], name: str | None = None, header: list[str] | None = None) -> Path:
     header_line = ",".join(HEADERS[extract] if header is None else header)
     return write_csv(tmp_path / extract, name or f"{extract}_{Q2}.csv", [header_line, *rows])
-
-
-@pytest.fixture
-def warehouse(tmp_path: Path) -> duckdb.DuckDBPyConnection:
-    connection = duckdb.connect(str(tmp_path / "w.duckdb"))
-    ensure_raw_tables(connection, list(EXTRACTS.values()))
-    yield connection
-    connection.close()
-
-
-def load(connection: duckdb.DuckDBPyConnection, extract: str, path: Path, key: str = KEY) -> FileOutcome:
-    return load_extract_file(connection, EXTRACTS[extract], path, key)
-
-
-def count(connection: duckdb.DuckDBPyConnection, table: str) -> int:
-    return connection.execute(f"select count(*) from {table}").fetchone()[0]
-
-
-def quarantine_rows(connection: duckdb.DuckDBPyConnection) -> list[tuple]:
-    return connection.execute(
-        "select source_row_number, column_name, check_name, original_value from raw.quarantine "
-        "order by source_row_number, column_name, check_name"
-    ).fetchall()
-
-
-def loaded_row_numbers(connection: duckdb.DuckDBPyConnection, extract: str) -> list[int]:
-    return [r[0] for r in connection.execute(
-        f"select source_row_number from raw.{extract} order by source_row_number"
-    ).fetchall()]
-
-
-def load_log(connection: duckdb.DuckDBPyConnection) -> list[dict]:
-    frame = connection.execute("select * from raw.load_log order by loaded_at, load_id").df()
-    return frame.to_dict("records")
 
 
 def every_stored_value(connection: duckdb.DuckDBPyConnection, table: str) -> set[str]:

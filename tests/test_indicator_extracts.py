@@ -11,21 +11,25 @@ The quarter used throughout is 2023-24_Q2: 1 July 2023 to 30 September 2023.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from pipelines.ingest.extracts import FileOutcome, load_extract_file
+from pipelines.ingest.extracts import FileOutcome
 from pipelines.ingest.returns import NEET, SCHOOL_CENSUS, ReturnFolder, load_returns_folder
-from pipelines.warehouse import ensure_raw_tables
-from schemas import EXTRACTS
+from tests.extract_helpers import (
+    Q2,
+    count,
+    load,
+    load_log,
+    loaded_row_numbers,
+    pseudonym,
+    quarantine_rows,
+    write_csv,
+)
 
-KEY = "test-key-for-the-indicator-tests"
-Q2 = "2023-24_Q2"
 DATE_TYPE = "type: a date (YYYY-MM-DD or DD/MM/YYYY)"
 
 HEADERS = {
@@ -79,58 +83,10 @@ DUE_WITHIN = "next_review_due_date within 12 months of the last review (or the p
 # --- helpers -------------------------------------------------------------------------------
 
 
-def pseudonym(value: str, key: str = KEY) -> str:
-    """The reference keyed hash, computed by Python's hmac (not by the code under test)."""
-    return hmac.new(key.encode("utf-8"), value.encode("utf-8"), hashlib.sha256).hexdigest()
-
-
-def write_csv(folder: Path, name: str, lines: list[str]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
-    return path
-
-
 def extract_file(tmp_path: Path, extract: str, rows: list[str], name: str | None = None,
                  header: list[str] | None = None) -> Path:
     header_line = ",".join(HEADERS[extract] if header is None else header)
     return write_csv(tmp_path / extract, name or f"{extract}_{Q2}.csv", [header_line, *rows])
-
-
-@pytest.fixture
-def warehouse(tmp_path: Path) -> duckdb.DuckDBPyConnection:
-    connection = duckdb.connect(str(tmp_path / "w.duckdb"))
-    ensure_raw_tables(connection, list(EXTRACTS.values()))
-    yield connection
-    connection.close()
-
-
-def load(connection: duckdb.DuckDBPyConnection, extract: str, path: Path) -> FileOutcome:
-    return load_extract_file(connection, EXTRACTS[extract], path, KEY)
-
-
-def count(connection: duckdb.DuckDBPyConnection, table: str) -> int:
-    return connection.execute(f"select count(*) from {table}").fetchone()[0]
-
-
-def quarantine_rows(connection: duckdb.DuckDBPyConnection) -> list[tuple]:
-    return connection.execute(
-        "select source_row_number, column_name, check_name, original_value from raw.quarantine "
-        "order by source_row_number, column_name, check_name"
-    ).fetchall()
-
-
-def loaded_row_numbers(connection: duckdb.DuckDBPyConnection, extract: str) -> list[int]:
-    return [r[0] for r in connection.execute(
-        f"select source_row_number from raw.{extract} order by source_row_number"
-    ).fetchall()]
-
-
-def load_log(connection: duckdb.DuckDBPyConnection) -> list[dict]:
-    return connection.execute("select * from raw.load_log order by loaded_at, load_id").df().to_dict("records")
-
-
-# --- file-level rejections -------------------------------------------------------------------
 
 
 def _assert_rejected_whole(connection, extract: str, path: Path, outcome: FileOutcome, rule: str) -> None:

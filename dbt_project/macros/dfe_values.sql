@@ -28,12 +28,16 @@
     end
 {%- endmacro %}
 
-{% macro dfe_geography_columns() -%}
-    {#- The provenance and geography every DfE release row starts with, typed and trimmed. -#}
+{% macro dfe_geography_columns(year_column='calendar_year') -%}
+    {#- The provenance and geography every DfE release row starts with, typed and trimmed.
+        The year is the first four digits of time_period: a calendar year (2023), or the
+        first year of an academic year (202223 -> 2022; call with 'academic_year_start').
+        NEET's calendar-year periods give the same: DfE's "end of 2023" (time_period 2023)
+        is the December 2023 to February 2024 average, inside academic year 2023/24. -#}
     release,
     release_year,
     source_file,
-    cast(left(time_period, 4) as integer) as calendar_year,
+    cast(left(trim(time_period), 4) as integer) as {{ year_column }},
     geographic_level,
     nullif(trim(region_code), '') as region_code,
     nullif(trim(region_name), '') as region_name,

@@ -2,7 +2,7 @@
 -- numbers typed, a suppression symbol kept as its reason (never 0). The 2024/25 release's
 -- filter_group / filter / number / pc / rate arrive under the 2025/26 names at load.
 select
-    {{ dfe_academic_geography_columns() }},
+    {{ dfe_geography_columns('academic_year_start') }},
     lower(nullif(trim(breakdown_topic), '')) as breakdown_topic,
     case
         when lower(trim(breakdown_topic)) = 'total' and lower(trim(breakdown)) = 'total' then 'total'

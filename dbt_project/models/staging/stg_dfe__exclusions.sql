@@ -14,7 +14,7 @@ phases as (
 )
 
 select
-    {{ dfe_academic_geography_columns() }},
+    {{ dfe_geography_columns('academic_year_start') }},
     phases.school_phase,
     nullif(trim(published.education_phase), '') as school_phase_label,
     {{ dfe_number('headcount') }} as headcount,

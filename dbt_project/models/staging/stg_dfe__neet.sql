@@ -4,7 +4,7 @@
 -- as an academic year (202324) or as a calendar year (2023 = DfE's "end of 2023", the
 -- December 2023 to February 2024 average): both are academic year 2023/24 here.
 select
-    {{ dfe_academic_geography_columns() }},
+    {{ dfe_geography_columns('academic_year_start') }},
     case
         when lower(trim(age)) in ('16-17', 'total') then 'total'
         else lower(trim(age))
