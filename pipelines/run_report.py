@@ -36,7 +36,8 @@ ASSET_CHECK_EVALUATION = "ASSET_CHECK_EVALUATION"
 
 LOAD_LOG_ASSET = "raw/load_log"
 PUBLISH_ASSET = "published/marts"
-FILE_COUNTS = ("files_seen", "files_loaded", "files_unchanged", "files_rejected", "rows_loaded", "rows_quarantined")
+FILE_COUNTS = ("files_seen", "files_loaded", "files_unchanged", "files_rejected", "rows_loaded", "rows_quarantined",
+               "files_held", "files_restored")
 # dbt adds these to every check; they say nothing about why a check failed.
 _CHECK_NOISE = {"Execution Duration", "unique_id", "invocation_id", "status"}
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -55,6 +56,8 @@ def extract_outcomes_metadata(outcomes: list[FileOutcome]) -> dict[str, object]:
         "files_loaded": statuses["loaded"],
         "files_unchanged": statuses["unchanged"],
         "files_rejected": statuses["rejected"],
+        "files_held": statuses["held"],
+        "files_restored": statuses["restored"],
         "rows_loaded": sum(outcome.rows_loaded for outcome in outcomes),
         "rows_quarantined": sum(outcome.rows_quarantined for outcome in outcomes),
         "files": dg.MetadataValue.md(
@@ -76,6 +79,17 @@ def return_files_metadata(folder: str, files: list) -> dict[str, object]:
     )
     header = "| folder | file | layout | rows loaded | rows quarantined | message |\n|---|---|---|---|---|---|\n"
     return {RETURN_FILES_KEY: dg.MetadataValue.md(header + table if files else f"no files in raw/{folder}/")}
+
+
+def files_sentence(files: dict) -> str:
+    """'60 seen, 58 loaded, ... rejected[, 1 held back, 1 current again]; rows: ...'."""
+    extra = "".join(
+        f", {files.get(key)} {label}" for key, label in (("files_held", "held back"), ("files_restored", "current again"))
+        if files.get(key)
+    )
+    return (f"{files['files_seen']} seen, {files['files_loaded']} loaded, {files['files_unchanged']} unchanged, "
+            f"{files['files_rejected']} rejected{extra}; rows: {files['rows_loaded']} loaded, "
+            f"{files['rows_quarantined']} quarantined.")
 
 
 def _plain(text: object) -> str:
@@ -313,11 +327,7 @@ def render_run_report(summary: dict, run_id: str, written_at: datetime, settings
     if files is None:
         lines.append("The extracts were not loaded: the ingest step did not finish.")
     else:
-        lines.append(
-            f"{files['files_seen']} seen, {files['files_loaded']} loaded, {files['files_unchanged']} unchanged, "
-            f"{files['files_rejected']} rejected; rows: {files['rows_loaded']} loaded, "
-            f"{files['rows_quarantined']} quarantined."
-        )
+        lines.append(files_sentence(files))
         if files["table"]:
             lines += ["", files["table"]]
 
