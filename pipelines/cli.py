@@ -69,7 +69,11 @@ def materialise(settings: Settings, quarter: str | None = None) -> int:
         print(f"Extract files: {files_sentence(files)}")
     for reason in summary["reasons"] + summary["problems"]:
         print(f"  {reason}", file=sys.stderr)
-    report = write_run_report(settings, result.run_id, result.all_events, published)
+    try:
+        report = write_run_report(settings, result.run_id, result.all_events, published)
+    except OSError as error:  # a full disk, a read-only folder: say so, the run's outcome stands
+        report = f"not written ({error.strerror or error}: {getattr(error, 'filename', None) or settings.run_reports_dir})"
+        print(f"The run report could not be written: {report}", file=sys.stderr)
     if published:
         print(f"Published: {settings.marts_dir}/*.parquet, {settings.warehouse_path} and "
               f"{settings.data_dir / 'published'} (open data, small numbers suppressed)")
@@ -107,7 +111,16 @@ def validate(settings: Settings, path: Path, extract: str | None) -> int:
     from pipelines.warehouse import ensure_raw_tables
     from schemas import EXTRACTS
 
+    from pipelines.ingest.drop_zone import classify
+
+    if not path.exists() and not path.is_symlink():
+        print(f"{path} does not exist", file=sys.stderr)
+        return 2
     name = extract or path.resolve().parent.name
+    readable, notice = classify(path, name, path.parent.parent)
+    if not readable:
+        print(f"{path}: {'rejected' if notice.rejected else 'not loaded'}: {notice.reason}")
+        return 2 if path.is_dir() else 1
     if name in RETURNS_BY_FOLDER:
         return _validate_return(RETURNS_BY_FOLDER[name], path)
     if name not in EXTRACTS:

@@ -49,6 +49,9 @@ TYPE_RULES: dict[str, str] = {
 EARLIEST_DATE = "1900-01-01"
 LATEST_DATE = "2099-12-31"
 DATE_RANGE_RULE = f"type: a date from {EARLIEST_DATE[:4]} to {LATEST_DATE[:4]}"
+# A five-digit number where a date belongs is Excel's serial day number (45110 = 2023-07-03),
+# written when a date column is formatted as a number: said so, not guessed.
+SERIAL_DATE_RULE = "type: a date (YYYY-MM-DD or DD/MM/YYYY), not an Excel serial number: format the column as dates"
 NOT_NULLABLE = "not_nullable"
 
 _SQL_TYPES: dict[str, str] = {

@@ -4,8 +4,17 @@
 import dagster as dg
 
 from pipelines.ingest.dfe import CANONICAL_TABLES, load_published_folder
-from pipelines.ingest.returns import DSG, NEET, RETURN_FOLDERS, SCHOOL_CENSUS, ReturnFolder, load_returns_folder
-from pipelines.ingest.extracts import LoadPolicy, load_extract_folder
+from pipelines.ingest.returns import (
+    DSG,
+    NEET,
+    RETURN_FOLDERS,
+    SCHOOL_CENSUS,
+    ReturnFile,
+    ReturnFolder,
+    load_returns_folder,
+)
+from pipelines.ingest.drop_zone import survey
+from pipelines.ingest.extracts import LoadPolicy, load_extract_folder, report_notices
 from pipelines.ingest.keys import check_same_key, pseudonymisation_key
 from pipelines.partitions import FINANCIAL_QUARTERS
 from pipelines.resources import WarehouseResource
@@ -48,9 +57,15 @@ def local_extracts(context: dg.AssetExecutionContext, warehouse: WarehouseResour
             raise dg.Failure(description=str(error)) from None
         ensure_raw_tables(connection, list(EXTRACTS.values()))
         policy = LoadPolicy(settings.max_case_loss_pct, settings.max_quarantined_pct)
+        drop_zone = survey(settings.raw_dir)
         for name, spec in EXTRACTS.items():
-            outcomes.extend(load_extract_folder(connection, spec, settings.raw_dir / name, key, quarters,
-                                                policy=policy, data_dir=settings.data_dir))
+            outcomes.extend(load_extract_folder(connection, spec, settings.raw_dir / name, key, quarters, policy=policy,
+                                                data_dir=settings.data_dir, files=drop_zone.files[name]))
+        # Entries that are no extract file: rejected or ignored, each with its reason.
+        returns_folders = {returns.folder for returns in RETURN_FOLDERS}
+        outcomes.extend(report_notices(
+            connection, [n for n in drop_zone.notices if n.folder not in returns_folders], settings.data_dir
+        ))
     for outcome in outcomes:
         log = context.log.warning if outcome.status in ("rejected", "held") else context.log.info
         log(f"{outcome.path.name}: {outcome.status}: {outcome.message}")
@@ -116,9 +131,13 @@ def _returns_asset(returns: ReturnFolder) -> dg.AssetsDefinition:
                     "recognised by header and reloaded whole each run",
     )
     def _load(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        folder = warehouse.settings().raw_dir / returns.folder
+        raw_dir = warehouse.settings().raw_dir
+        folder = raw_dir / returns.folder
+        drop_zone = survey(raw_dir)
         with warehouse.build_connection() as connection:
-            files = load_returns_folder(connection, returns, folder)
+            files = load_returns_folder(connection, returns, folder, drop_zone.files[returns.folder])
+        files += [ReturnFile(notice.path, None, f"{notice.path}: {notice.reason}")
+                  for notice in drop_zone.notices_in(returns.folder)]
         if not files:
             context.log.info(f"No files in {folder}: the marts built on them will be empty")
         for found in files:

@@ -57,7 +57,7 @@ class FileOutcome:
 
     extract: str
     path: Path
-    status: str  # loaded | unchanged | restored | held | rejected | ignored
+    status: str  # loaded | unchanged | restored | held | rejected | ignored (drop_zone.py)
     message: str
     source_period: str | None = None
     rows_in_file: int = 0
@@ -393,6 +393,26 @@ def _load_quarter(connection: duckdb.DuckDBPyConnection, spec: Contract, period:
             hint = "; accept it with `sendkpi accept`" if status == "held" else ""
             outcomes.append(FileOutcome(spec.name, path, "unchanged", f"already seen ({same}, {status}): nothing to do{hint}"))
     return sorted(outcomes, key=lambda outcome: outcome.path.name)
+
+
+def report_notices(connection: duckdb.DuckDBPyConnection, notices: list, data_dir: Path | None = None) -> list[FileOutcome]:
+    """Entries of the drop zone that are not read (pipelines/ingest/drop_zone.py): a rejected
+    one in an extract folder is recorded in the ledger like any rejected file."""
+    from schemas import EXTRACTS
+
+    outcomes = []
+    for notice in notices:
+        if notice.rejected and notice.folder in EXTRACTS:
+            try:
+                sha256 = file_sha256(notice.path) if notice.path.is_file() else ""
+            except OSError:
+                sha256 = ""
+            error = FileRejected(notice.path, notice.rule, notice.reason)
+            outcomes.append(reject(connection, EXTRACTS[notice.folder], error, sha256, None, data_dir))
+        else:
+            status = "rejected" if notice.rejected else "ignored"
+            outcomes.append(FileOutcome(notice.folder or "raw", notice.path, status, notice.reason))
+    return outcomes
 
 
 def accept_held(connection: duckdb.DuckDBPyConnection, spec: Contract, path: Path) -> str:

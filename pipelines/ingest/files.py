@@ -70,15 +70,18 @@ def file_sha256(path: Path) -> str:
 
 
 def list_extract_files(folder: Path) -> list[Path]:
-    """Data files in an extract folder; hidden files and Excel lock files are not extracts."""
+    """Data files in an extract folder; hidden files, Excel lock files and links to files
+    outside raw/ are not extracts (pipelines/ingest/drop_zone.py says why for each entry)."""
     if not folder.is_dir():
         return []
+    raw_dir = folder.parent.resolve()
     return sorted(
         path
         for path in folder.iterdir()
         if path.is_file()
         and path.suffix.lower() in EXTRACT_SUFFIXES
         and not path.name.startswith((".", "~$"))
+        and path.resolve().is_relative_to(raw_dir)
     )
 
 
@@ -121,12 +124,6 @@ def _utf16(raw: bytes) -> str:
     return raw.decode("utf-16-le" if little_endian else "utf-16-be")
 
 
-def _new_line(raw: bytes) -> str:
-    if b"\r\n" in raw:
-        return "\\r\\n"
-    return "\\r" if b"\r" in raw and b"\n" not in raw else "\\n"
-
-
 # --- CSV -----------------------------------------------------------------------------------------
 
 
@@ -141,12 +138,12 @@ def _header(path: Path, text: str) -> list[str]:
     raise FileRejected(path, "empty file", "the file has no header and no rows")
 
 
-def _csv_options(width: int, new_line: str) -> str:
+def _csv_options(width: int) -> str:
     # Positional column names: a header is data from the file and never enters SQL text.
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
     return (
         f"header = false, auto_detect = false, columns = {{{columns}}}, delim = ',', quote = '\"', "
-        f"escape = '\"', new_line = '{new_line}', strict_mode = true, null_padding = false, "
+        "escape = '\"', new_line = '\\n', strict_mode = true, null_padding = false, "
         "store_rejects = true, rejects_table = 'incoming_rejects', rejects_scan = 'incoming_reject_scans'"
     )
 
@@ -185,7 +182,7 @@ quoted as (
     from lines
 ),
 records as (
-    select row_number() over (order by line_number) as record_number, rtrim(line, chr(13)) = '' as blank
+    select row_number() over (order by line_number) as record_number, line = '' as blank
     from quoted where quotes_before % 2 = 0
 )
 select row_number() over (order by record_number) - 1 as ordinal, record_number from records where not blank
@@ -199,15 +196,17 @@ def _stage_csv(connection: duckdb.DuckDBPyConnection, path: Path, raw: bytes) ->
     header = _header(path, text)
     with tempfile.TemporaryDirectory(prefix="sendkpi-") as scratch:
         readable = path
-        if encoding != "utf-8":  # DuckDB reads UTF-8: give it a converted copy
+        # DuckDB reads UTF-8 with line feeds (its reader given Windows line ends and fixed
+        # options miscounts fields): anything else is read from a converted copy.
+        if encoding != "utf-8" or b"\r" in raw:
             readable = Path(scratch) / "converted.csv"
-            readable.write_text(text, encoding="utf-8", newline="")
+            readable.write_text(text.replace("\r\n", "\n").replace("\r", "\n"), encoding="utf-8", newline="")
             raw = readable.read_bytes()
         connection.execute("drop table if exists incoming_rejects; drop table if exists incoming_reject_scans")
         try:
             connection.execute(
                 "create or replace temp table incoming_read as "
-                f"select * from read_csv(?, {_csv_options(len(header), _new_line(raw))})",
+                f"select * from read_csv(?, {_csv_options(len(header))})",
                 [str(readable)],
             )
         except duckdb.Error as error:
@@ -223,7 +222,7 @@ def _stage_csv(connection: duckdb.DuckDBPyConnection, path: Path, raw: bytes) ->
         )
         connection.execute("drop table incoming_read")
         # DuckDB skips blank lines; Excel shows them as rows: count them back in when present.
-        has_blank_lines = raw.lstrip(b"\xef\xbb\xbf").startswith((b"\n", b"\r")) or b"\n\n" in raw or b"\n\r\n" in raw
+        has_blank_lines = raw.lstrip(b"\xef\xbb\xbf").startswith(b"\n") or b"\n\n" in raw
         if has_blank_lines:
             connection.execute(
                 f"create or replace temp table incoming_row_numbers as {_RECORD_NUMBERS}", [str(readable)]
@@ -244,6 +243,20 @@ def _stage_csv(connection: duckdb.DuckDBPyConnection, path: Path, raw: bytes) ->
 # --- Excel ---------------------------------------------------------------------------------------
 
 
+def _other_sheets_with_data(path: Path) -> list[str]:
+    """Sheets after the first that hold any value: rows continued there would be lost."""
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        return [
+            sheet.title for sheet in workbook.worksheets[1:]
+            if any(cell is not None and str(cell).strip() for row in sheet.iter_rows(values_only=True) for cell in row)
+        ]
+    finally:
+        workbook.close()
+
+
 def _stage_xlsx(connection: duckdb.DuckDBPyConnection, path: Path, layouts: list[list[str]]) -> tuple[list[str], str]:
     """The first sheet, from the row holding a documented header: exports often put a
     title and a date above the table. Row numbers stay those Excel shows."""
@@ -255,6 +268,11 @@ def _stage_xlsx(connection: duckdb.DuckDBPyConnection, path: Path, layouts: list
         raise FileRejected(path, "unreadable", f"not a readable .xlsx workbook ({type(error).__name__})") from None
     if table is None:
         raise FileRejected(path, "empty file", "the workbook's first sheet is empty")
+    continued = _other_sheets_with_data(path)
+    if continued:
+        raise FileRejected(path, "rows on more than one sheet",
+                           f"sheet {', '.join(repr(name) for name in continued)} holds data too: an extract is one "
+                           "table on the first sheet (move every row there)")
     header = [str(column) for column in table.columns]
     frame = pd.DataFrame({
         ROW_NUMBER: (table.index.to_numpy() + 1).astype("int32"),

@@ -31,6 +31,7 @@ from schemas.contract import (
     EARLIEST_DATE,
     LATEST_DATE,
     NOT_NULLABLE,
+    SERIAL_DATE_RULE,
     SOURCE_ROW_NUMBER as ROW_NUMBER,
     TYPE_RULES,
     Column,
@@ -88,7 +89,9 @@ def cast_sql(column: Column) -> str:
 def _type_rule_sql(column: Column) -> str:
     """The quarantine's rule for a cell of this column that did not cast."""
     if column.kind == "date":
-        return f"case when {_parsed_date(_text(column.name))} is null then '{TYPE_RULES['date']}' else '{DATE_RANGE_RULE}' end"
+        text = _text(column.name)
+        return (f"case when regexp_full_match({text}, '\d{{5}}(\.0+)?') then '{SERIAL_DATE_RULE}' "
+                f"when {_parsed_date(text)} is null then '{TYPE_RULES['date']}' else '{DATE_RANGE_RULE}' end")
     return f"'{TYPE_RULES[column.kind]}'"
 
 
