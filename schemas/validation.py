@@ -128,7 +128,9 @@ def validate_query(connection: duckdb.DuckDBPyConnection, contract: Contract, qu
     """Validate the rows `query` returns with the contract's pandera schema."""
     import pandera.errors
 
-    connection.execute(f"create or replace temp view validated_rows as {with_verdicts_sql(contract, query)}",
+    # Every verdict computed once, into a table pandera's checks then read (a view would
+    # compute every rule again for each check).
+    connection.execute(f"create or replace temp table validated_rows as {with_verdicts_sql(contract, query)}",
                        parameters or [])
     try:
         [(rows,)] = connection.execute("select count(*) from validated_rows").fetchall()
@@ -154,4 +156,4 @@ def validate_query(connection: duckdb.DuckDBPyConnection, contract: Contract, qu
             return ValidationResult(rows, len(cases), summary.head(MAX_FAILURES_SHOWN))
         return ValidationResult(rows, 0, pd.DataFrame(columns=["column", "check", "failures"]))
     finally:
-        connection.execute("drop view if exists validated_rows")
+        connection.execute("drop table if exists validated_rows")

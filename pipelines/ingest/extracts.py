@@ -208,7 +208,6 @@ def _store(connection: duckdb.DuckDBPyConnection, contract: Contract, path: Path
     load_id = _load_id(contract, quarter.label, sha256)
     rows_in_file, encoding = _stage_rows(connection, contract, path, quarter, load_id)
     result = loader.validate(connection, contract, key)
-    loader.check_loaded_rows(connection, contract)
     previous = current_load(connection, contract.name, quarter.label)
     previous_id = previous[0] if previous else None
     held = _hold_reason(connection, contract, result, previous_id, policy)

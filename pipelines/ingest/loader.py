@@ -14,7 +14,9 @@ documented column, under its documented name.
   failure that only echoes a cell already reported in that row is not filed (a rule reading
   an empty or uncastable cell, the "not_nullable" of an uncastable one);
 - the rows to store are those of `incoming_typed` with no failure.
-Every rule comes from the contract (schemas/contract.py), as SQL.
+Every rule comes from the contract (schemas/contract.py), as SQL. pandera then validates the
+stored tables with the same rule texts, in the blocking asset checks (pipelines/checks.py):
+once per run and table rather than once per file, which costs seconds per file.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ import duckdb
 
 from pipelines.ingest.files import STAGED_TABLE
 from pipelines.ingest.pseudonymise import hmac_pads, hmac_sql
-from schemas.validation import validate_query
 from schemas.contract import (
     DATE_RANGE_RULE,
     EARLIEST_DATE,
@@ -204,19 +205,6 @@ def good_rows_sql(contract: Contract) -> str:
         f"select {columns} from {TYPED} where {ROW_ORDINAL} not in (select {ROW_ORDINAL} from {FAILURES}) "
         f"order by {ROW_ORDINAL}"
     )
-
-
-class ContractDisagreement(RuntimeError):
-    """Rows the loader accepted break the contract's pandera schema: a bug, never bad input."""
-
-
-def check_loaded_rows(connection: duckdb.DuckDBPyConnection, contract: Contract) -> None:
-    """pandera validates the rows about to be stored, with the same rules the quarantine
-    applied (schemas/validation.py); a failure means the two disagree and stops the load."""
-    result = validate_query(connection, contract, good_rows_sql(contract))
-    if not result.passed:
-        rules = "; ".join(f"{row.column} {row.check}: {row.failures}" for row in result.by_rule.itertuples())
-        raise ContractDisagreement(f"{contract.name}: rows the loader accepted break the pandera schema ({rules})")
 
 
 def drop_work_tables(connection: duckdb.DuckDBPyConnection) -> None:
