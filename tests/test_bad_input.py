@@ -272,7 +272,7 @@ def test_row_numbers_after_a_blank_line_are_those_excel_shows(bad_run_result):
     data_dir, cases, *_, ledger = bad_run_result
     assert _quarantine(data_dir, cases["blank line"].name) == [
         (12, "referral_reason",
-         "referral_reason isin(['not_registered', 'removed_from_roll', 'moved_address_unknown', 'not_attending', 'other'])"),
+         "isin(['not_registered', 'removed_from_roll', 'moved_address_unknown', 'not_attending', 'other'])"),
     ]
 
 
@@ -285,9 +285,27 @@ def test_the_published_summary_names_no_server_path(bad_run_result):
 # --- a second run: an extract folder replaced by a file; identical files for two quarters --------------
 
 
+def _full_disk(folder: Path) -> bool:
+    """Mount a tiny file system on `folder` and fill it (root only); False when not allowed."""
+    import subprocess
+
+    folder.mkdir(parents=True, exist_ok=True)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)], capture_output=True).returncode:
+        return False
+    try:
+        (folder / "filler").write_bytes(b"x" * 1024 * 1024)
+    except OSError:
+        pass  # the disk is full now
+    return True
+
+
 @pytest.fixture(scope="module")
 def second_run(copy_factory):
+    import subprocess
+
     data_dir = copy_factory()
+    # The run reports' folder is a full disk: the CLI must say so and not crash.
+    full_disk = _full_disk(data_dir / "run_reports")
     raw = data_dir / "raw"
     shutil.rmtree(raw / "children_missing_education")
     (raw / "children_missing_education").write_text("case_id,child_id\n", encoding="utf-8")
@@ -297,12 +315,16 @@ def second_run(copy_factory):
     for quarter in ("Q3", "Q4"):
         _sample(raw, "ehc_requests", f"{Q}_{quarter}").unlink()
         (raw / "ehc_requests" / f"ehc_requests_{Q}_{quarter}_twin.csv").write_text(text, encoding="utf-8")
-    code, out, err = _materialise(data_dir, SENDKPI_MAX_CASE_LOSS_PCT="100")
-    return data_dir, code, out, err, _ledger(data_dir)
+    try:
+        code, out, err = _materialise(data_dir, SENDKPI_MAX_CASE_LOSS_PCT="100")
+    finally:
+        if full_disk:
+            subprocess.run(["umount", str(data_dir / "run_reports")], check=True)
+    return data_dir, code, out, err, _ledger(data_dir), full_disk
 
 
 def test_an_extract_folder_replaced_by_a_file_is_rejected_and_its_quarters_stay(second_run):
-    data_dir, code, out, err, ledger = second_run
+    data_dir, code, out, err, ledger, _ = second_run
     assert code == 0, err
     entry = ledger["children_missing_education"]
     assert entry["status"] == "rejected" and "(not a folder)" in entry["message"]
@@ -318,3 +340,12 @@ def test_byte_identical_files_for_two_quarters_both_have_figures(second_run):
     assert sorted(row["source_period"] for row in twins) == [f"{Q}_Q3", f"{Q}_Q4"]
     assert len({row["file_sha256"] for row in twins}) == 1
     assert [row["rows_loaded"] for row in twins] == [40, 40]
+
+
+def test_a_full_disk_for_the_run_report_is_said_and_the_run_stands(second_run):
+    data_dir, code, out, err, _, full_disk = second_run
+    if not full_disk:
+        pytest.skip("mounting a small file system needs root here")
+    assert code == 0 and "Published:" in out
+    assert "The run report could not be written: not written (No space left on device" in err
+    assert "Run report: not written (No space left on device" in out
