@@ -233,3 +233,28 @@ def test_dates_on_the_boundaries_of_the_accepted_range_load(tmp_path, warehouse)
         ("request_received_date", "request_received_date case closed before the file's quarter started")]
     assert outcome.rows_in_file == 1
     assert warehouse.execute("select original_value from raw.quarantine").fetchone() == ("1900-01-01",)
+
+
+def test_the_published_message_names_no_unknown_header_and_no_server_path(tmp_path, warehouse):
+    from pipelines.ingest.extracts import load_extract_file
+
+    # An export with an extra column whose header is a child's name, and a column missing.
+    header = HEADER.replace("primary_need", "Jane Smith")
+    path = _file(tmp_path / "data" / "raw", [header, *GOOD])
+
+    outcome = load_extract_file(warehouse, EXTRACTS["ehc_requests"], path, KEY, data_dir=tmp_path / "data")
+
+    [(message, public)] = warehouse.execute("select message, public_message from raw.load_log").fetchall()
+    assert outcome.status == "rejected" and message == outcome.message
+    assert message == f"{path}: rejected (missing columns): required columns are absent. Columns: primary_need."
+    assert public == f"raw/ehc_requests/{path.name}: rejected (missing columns): required columns are absent. " \
+                     "Columns: primary_need."
+    unknown = _file(tmp_path / "data" / "raw", [HEADER + ",Jane Smith", *(row + ",x" for row in GOOD)],
+                    name="ehc_requests_2023-24_Q3.csv")
+    load_extract_file(warehouse, EXTRACTS["ehc_requests"], unknown, KEY, data_dir=tmp_path / "data")
+    [(message, public)] = warehouse.execute(
+        "select message, public_message from raw.load_log where file_name = ?", [unknown.name]).fetchall()
+    assert message.endswith("Columns: jane_smith.")
+    assert public == (f"raw/ehc_requests/{unknown.name}: rejected (unknown columns): columns not in the documented "
+                      "layout (docs/extracts.md). Columns: 1 not documented (not shown).")
+    assert "jane" not in public.lower() and str(tmp_path) not in public
