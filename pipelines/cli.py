@@ -2,7 +2,9 @@
 
     sendkpi materialise        load, validate, build, test and publish (the refresh_all job)
     sendkpi validate FILE      check one extract or returns file against its rules, loading nothing
+    sendkpi accept FILE        make a held-back extract file the current load of its quarter
     sendkpi scorecard          print the headline comparison from the published marts
+    sendkpi docs [--check]     regenerate docs tables and dbt sources from the contracts (schemas/)
     sendkpi sample             write the synthetic sample (extracts + DfE-layout benchmarks)
     sendkpi demo               sample, materialise and scorecard in one go
     sendkpi benchmarks fetch   download DfE's current releases (EES API) into raw/benchmarks
@@ -50,7 +52,7 @@ def materialise(settings: Settings, quarter: str | None = None) -> int:
     """Every quarter's files (the default) or one quarter's, then marts and publishing."""
     from pipelines.definitions import defs
     from pipelines.partitions import all_quarters_tags
-    from pipelines.run_report import summarise_run, write_run_report
+    from pipelines.run_report import files_sentence, summarise_run, write_run_report
 
     scope_text = f"quarter {quarter}" if quarter else "all quarters"
     print(f"Materialising {scope_text} for LA {settings.home_la}: raw files from {settings.raw_dir}, "
@@ -64,12 +66,14 @@ def materialise(settings: Settings, quarter: str | None = None) -> int:
     summary = summarise_run(result.all_events, published)
     files = summary["files"]
     if files:
-        print(f"Extract files: {files['files_seen']} seen, {files['files_loaded']} loaded, "
-              f"{files['files_unchanged']} unchanged, {files['files_rejected']} rejected; "
-              f"rows: {files['rows_loaded']} loaded, {files['rows_quarantined']} quarantined.")
+        print(f"Extract files: {files_sentence(files)}")
     for reason in summary["reasons"] + summary["problems"]:
         print(f"  {reason}", file=sys.stderr)
-    report = write_run_report(settings, result.run_id, result.all_events, published)
+    try:
+        report = write_run_report(settings, result.run_id, result.all_events, published)
+    except OSError as error:  # a full disk, a read-only folder: say so, the run's outcome stands
+        report = f"not written ({error.strerror or error}: {getattr(error, 'filename', None) or settings.run_reports_dir})"
+        print(f"The run report could not be written: {report}", file=sys.stderr)
     if published:
         print(f"Published: {settings.marts_dir}/*.parquet, {settings.warehouse_path} and "
               f"{settings.data_dir / 'published'} (open data, small numbers suppressed)")
@@ -107,7 +111,16 @@ def validate(settings: Settings, path: Path, extract: str | None) -> int:
     from pipelines.warehouse import ensure_raw_tables
     from schemas import EXTRACTS
 
+    from pipelines.ingest.drop_zone import classify
+
+    if not path.exists() and not path.is_symlink():
+        print(f"{path} does not exist", file=sys.stderr)
+        return 2
     name = extract or path.resolve().parent.name
+    readable, notice = classify(path, name, path.parent.parent)
+    if not readable:
+        print(f"{path}: {'rejected' if notice.rejected else 'not loaded'}: {notice.reason}")
+        return 2 if path.is_dir() else 1
     if name in RETURNS_BY_FOLDER:
         return _validate_return(RETURNS_BY_FOLDER[name], path)
     if name not in EXTRACTS:
@@ -119,7 +132,8 @@ def validate(settings: Settings, path: Path, extract: str | None) -> int:
     connection = duckdb.connect()
     ensure_raw_tables(connection, [spec])
     outcome = load_extract_file(connection, spec, path, pseudonymisation_key(settings))
-    if outcome.status == "loaded":
+    checked = outcome.status in ("loaded", "held")
+    if checked:
         print(f"{path}: {outcome.rows_loaded} of {outcome.rows_in_file} rows pass every rule; "
               f"{outcome.rows_quarantined} would be quarantined")
     else:
@@ -130,7 +144,9 @@ def validate(settings: Settings, path: Path, extract: str | None) -> int:
     ).df()
     if not failures.empty:
         print(failures.to_string(index=False))
-    return 0 if outcome.status == "loaded" and failures.empty else 1
+    if outcome.status == "held":
+        print(f"A run would hold this file back: {outcome.message.removeprefix('held back ')}")
+    return 0 if checked and failures.empty else 1
 
 
 def scorecard(settings: Settings) -> int:
@@ -180,6 +196,44 @@ def benchmarks_fetch(settings: Settings) -> int:
     return 0 if fetched == len(outcomes) else 1
 
 
+def accept(settings: Settings, path: Path, extract: str | None) -> int:
+    """Make a held-back file the current load of its quarter (docs/operations.md)."""
+    from pipelines.ingest.extracts import accept_held
+    from pipelines.warehouse import connect, ensure_raw_tables
+    from schemas import EXTRACTS
+
+    name = extract or path.resolve().parent.name
+    if name not in EXTRACTS:
+        print(f"{path}: cannot tell which extract this is; pass --extract ({', '.join(EXTRACTS)})", file=sys.stderr)
+        return 2
+    if not settings.build_warehouse_path.exists():
+        print(f"{settings.build_warehouse_path} does not exist: nothing has been loaded yet.", file=sys.stderr)
+        return 1
+    with connect(settings.build_warehouse_path) as connection:
+        ensure_raw_tables(connection, EXTRACTS.values())
+        try:
+            print(accept_held(connection, EXTRACTS[name], path))
+        except (LookupError, OSError) as error:
+            print(str(error), file=sys.stderr)
+            return 1
+    print("Run `sendkpi materialise` to rebuild and publish the marts with it.")
+    return 0
+
+
+def docs(check: bool) -> int:
+    """Regenerate what the contracts give (docs tables, dbt sources); --check: report drift."""
+    from pipelines.contract_docs import stale_files, write_generated_files
+
+    if check:
+        stale = stale_files()
+        for path in stale:
+            print(f"{path}: differs from the contracts in schemas/; run `sendkpi docs`", file=sys.stderr)
+        return 1 if stale else 0
+    for path in write_generated_files():
+        print(f"Rewrote {path}")
+    return 0
+
+
 def _checked_quarter(text: str | None) -> str | None:
     from pipelines.partitions import FINANCIAL_QUARTERS
 
@@ -199,7 +253,12 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("validate", help="check one extract file, loading nothing")
     check.add_argument("file", type=Path)
     check.add_argument("--extract", help="extract or returns folder name (neet, school_census, dsg) when the file is not in its folder")
+    take = commands.add_parser("accept", help="make a held-back extract file the current load of its quarter")
+    take.add_argument("file", type=Path)
+    take.add_argument("--extract", help="extract name when the file is not in its folder")
     commands.add_parser("scorecard", help="print the headline comparison table")
+    generate = commands.add_parser("docs", help="regenerate the column tables and dbt sources from the contracts")
+    generate.add_argument("--check", action="store_true", help="only report files that differ from the contracts")
     commands.add_parser("sample", help="write the synthetic sample into the data folder")
     commands.add_parser("demo", help="sample + materialise + scorecard")
     benchmarks = commands.add_parser("benchmarks", help="DfE published data: fetch")
@@ -219,6 +278,10 @@ def main(argv: list[str] | None = None) -> int:
             return validate(settings, arguments.file, arguments.extract)
         if arguments.command == "scorecard":
             return scorecard(settings)
+        if arguments.command == "accept":
+            return accept(settings, arguments.file, arguments.extract)
+        if arguments.command == "docs":
+            return docs(arguments.check)
         if arguments.command == "sample":
             return sample(settings)
         if arguments.command == "benchmarks":

@@ -65,6 +65,16 @@ class FinancialQuarter:
         return cls(start_year, quarter)
 
     @classmethod
+    def find_all_in(cls, text: str) -> list[FinancialQuarter]:
+        """Every distinct valid quarter named in a file name, in order."""
+        found: list[FinancialQuarter] = []
+        for match in _QUARTER_IN_NAME.finditer(text):
+            start_year, end_yy, quarter = int(match[1]), int(match[2]), int(match[3])
+            if (start_year + 1) % 100 == end_yy and cls(start_year, quarter) not in found:
+                found.append(cls(start_year, quarter))
+        return found
+
+    @classmethod
     def containing(cls, day: date) -> FinancialQuarter:
         start_year = day.year if day.month >= 4 else day.year - 1
         return cls(start_year, (day.month - 4) % 12 // 3 + 1)

@@ -36,7 +36,8 @@ ASSET_CHECK_EVALUATION = "ASSET_CHECK_EVALUATION"
 
 LOAD_LOG_ASSET = "raw/load_log"
 PUBLISH_ASSET = "published/marts"
-FILE_COUNTS = ("files_seen", "files_loaded", "files_unchanged", "files_rejected", "rows_loaded", "rows_quarantined")
+FILE_COUNTS = ("files_seen", "files_loaded", "files_unchanged", "files_rejected", "rows_loaded", "rows_quarantined",
+               "files_held", "files_restored", "files_ignored")
 # dbt adds these to every check; they say nothing about why a check failed.
 _CHECK_NOISE = {"Execution Duration", "unique_id", "invocation_id", "status"}
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -55,6 +56,9 @@ def extract_outcomes_metadata(outcomes: list[FileOutcome]) -> dict[str, object]:
         "files_loaded": statuses["loaded"],
         "files_unchanged": statuses["unchanged"],
         "files_rejected": statuses["rejected"],
+        "files_held": statuses["held"],
+        "files_restored": statuses["restored"],
+        "files_ignored": statuses["ignored"],
         "rows_loaded": sum(outcome.rows_loaded for outcome in outcomes),
         "rows_quarantined": sum(outcome.rows_quarantined for outcome in outcomes),
         "files": dg.MetadataValue.md(
@@ -76,6 +80,18 @@ def return_files_metadata(folder: str, files: list) -> dict[str, object]:
     )
     header = "| folder | file | layout | rows loaded | rows quarantined | message |\n|---|---|---|---|---|---|\n"
     return {RETURN_FILES_KEY: dg.MetadataValue.md(header + table if files else f"no files in raw/{folder}/")}
+
+
+def files_sentence(files: dict) -> str:
+    """'60 seen, 58 loaded, ... rejected[, 1 held back, 1 current again]; rows: ...'."""
+    extra = "".join(
+        f", {files.get(key)} {label}" for key, label in (("files_held", "held back"), ("files_restored", "current again"),
+                                                   ("files_ignored", "ignored"))
+        if files.get(key)
+    )
+    return (f"{files['files_seen']} seen, {files['files_loaded']} loaded, {files['files_unchanged']} unchanged, "
+            f"{files['files_rejected']} rejected{extra}; rows: {files['rows_loaded']} loaded, "
+            f"{files['rows_quarantined']} quarantined.")
 
 
 def _plain(text: object) -> str:
@@ -215,16 +231,21 @@ def summarise_run(events: list, published: bool) -> dict:
     }
 
 
-def quarantine_reasons(settings: Settings, files: list[dict]) -> list[dict] | str:
+def quarantine_reasons(settings: Settings, files: list[dict], returns_loaded: bool = False) -> list[dict] | str:
     """Why rows were quarantined in the loads this run made, from the build warehouse.
 
-    `files` are the per-file outcomes of summarise_run; a file loaded in this run is the
-    latest stored load of that extract and file name. Returns one dict per file, column and
-    rule (rows, first row numbers; the header is row 1), or a sentence saying why the
-    reasons could not be read. Original values are not copied into the report.
+    `files` are the per-file outcomes of summarise_run; a file loaded (or held back) in this
+    run is the latest stored load of that extract and file name. `returns_loaded`: the run
+    reloaded the returns folders (DSG, NEET, school census), whose quarantine rows are then
+    theirs too. Returns one dict per file, column and rule (rows, first row numbers; the
+    header is row 1), or a sentence saying why the reasons could not be read. Original
+    values are not copied into the report.
     """
-    wanted = [f for f in files if f["status"] == "loaded" and f["rows_quarantined"]]
-    if not wanted:
+    from schemas import RETURN_FOLDERS
+
+    wanted = [f for f in files if f["status"] in ("loaded", "held") and f["rows_quarantined"]]
+    return_tables = [table for folder in RETURN_FOLDERS for table in folder.tables] if returns_loaded else []
+    if not wanted and not return_tables:
         return []
     path = settings.build_warehouse_path
     if not path.is_file():
@@ -246,18 +267,25 @@ def quarantine_reasons(settings: Settings, files: list[dict]) -> list[dict] | st
                        ) as newest
                 from raw.load_log
                 inner join wanted using (extract, file_name)
-                where load_log.status in ('current', 'superseded')
+                where load_log.status in ('current', 'superseded', 'held')
+            ),
+            failures as (
+                select loads.extract, loads.file_name, quarantine.column_name, quarantine.check_name,
+                       quarantine.source_row_number
+                from raw.quarantine as quarantine
+                inner join loads on loads.load_id = quarantine.load_id and loads.newest = 1
+                union all
+                select extract, regexp_extract(file_path, '[^/]*$'), column_name, check_name, source_row_number
+                from raw.quarantine where list_contains(?::varchar[], extract)
             )
-            select loads.extract, loads.file_name, quarantine.column_name, quarantine.check_name,
-                   count(distinct quarantine.source_row_number) as rows,
-                   list(distinct quarantine.source_row_number order by quarantine.source_row_number)
-                       [1:{MAX_ROW_NUMBERS_SHOWN}] as first_rows
-            from raw.quarantine as quarantine
-            inner join loads on loads.load_id = quarantine.load_id and loads.newest = 1
+            select extract, file_name, column_name, check_name,
+                   count(distinct source_row_number) as rows,
+                   list(distinct source_row_number order by source_row_number)[1:{MAX_ROW_NUMBERS_SHOWN}] as first_rows
+            from failures
             group by all
-            order by loads.extract, loads.file_name, rows desc, quarantine.check_name
+            order by extract, file_name, rows desc, check_name
             """,
-            [[f["extract"] for f in wanted], [f["file"] for f in wanted]],
+            [[f["extract"] for f in wanted], [f["file"] for f in wanted], return_tables],
         ).fetchall()
     except duckdb.Error as error:
         return f"the quarantine in {path} could not be read: {_plain(error)}"
@@ -313,11 +341,7 @@ def render_run_report(summary: dict, run_id: str, written_at: datetime, settings
     if files is None:
         lines.append("The extracts were not loaded: the ingest step did not finish.")
     else:
-        lines.append(
-            f"{files['files_seen']} seen, {files['files_loaded']} loaded, {files['files_unchanged']} unchanged, "
-            f"{files['files_rejected']} rejected; rows: {files['rows_loaded']} loaded, "
-            f"{files['rows_quarantined']} quarantined."
-        )
+        lines.append(files_sentence(files))
         if files["table"]:
             lines += ["", files["table"]]
 
@@ -330,16 +354,18 @@ def render_run_report(summary: dict, run_id: str, written_at: datetime, settings
         lines.append("Not loaded in this run.")
 
     lines += ["", "## Rows quarantined", ""]
-    if files is None:
+    if files is None and not quarantine:
         lines.append("None: no extract was loaded.")
     elif isinstance(quarantine, str):
-        lines.append(f"{files['rows_quarantined']} rows were quarantined; the reasons could not be read: {quarantine}.")
+        counted = f"{files['rows_quarantined']} rows were quarantined" if files else "Rows were quarantined"
+        lines.append(f"{counted}; the reasons could not be read: {quarantine}.")
     elif not quarantine:
         lines.append("No rows were quarantined in this run.")
     else:
         lines += [
-            "Kept out of the KPIs; the rows are listed in `raw.quarantine` and `marts.extract_load_summary` "
-            "(row numbers count the header as row 1).",
+            "Kept out of the KPIs; the rows are listed in `raw.quarantine` and, for the extracts, "
+            "`marts.extract_load_summary` (row numbers count the header as row 1). The returns folders' "
+            "rows (DSG, NEET, school census) are those of the files read in this run.",
             "",
             "| extract | file | column | rule | rows | first rows |",
             "|---|---|---|---|---|---|",
@@ -397,7 +423,7 @@ def write_run_report(settings: Settings, run_id: str, events: list, published: b
     written_at = datetime.now(timezone.utc)
     summary = summarise_run(events, published)
     files = summary["files"]["files"] if summary["files"] else []
-    quarantine = quarantine_reasons(settings, files)
+    quarantine = quarantine_reasons(settings, files, returns_loaded=bool(summary["returns"]))
     text = render_run_report(summary, run_id, written_at, settings, quarantine)
     folder = settings.run_reports_dir
     folder.mkdir(parents=True, exist_ok=True)

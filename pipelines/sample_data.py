@@ -26,6 +26,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from schemas import ADVICE_REQUESTS, DSG_MONITORING, EHC_REQUESTS
+from schemas import DSG_BALANCES as DSG_BALANCES_CONTRACT
+
 HOME_LA_OLD_CODE = "990"
 HOME_LA_NEW_CODE = "E06009990"
 HOME_LA_NAME = "Wyvern Vale (synthetic)"
@@ -68,11 +71,9 @@ ADVICE_TYPES = {
     "other": (0.30, 0.75, 0.75),
 }
 
-REQUEST_COLUMNS = [
-    "request_id", "child_id", "request_received_date", "decision_date", "decision",
-    "assessment_outcome", "assessment_outcome_date", "exception_reason", "age_at_request", "primary_need",
-]
-ADVICE_COLUMNS = ["advice_request_id", "request_id", "advice_type", "advice_requested_date", "advice_received_date"]
+# The files' headers come from the contracts (schemas/): one home for every column.
+REQUEST_COLUMNS = EHC_REQUESTS.column_names
+ADVICE_COLUMNS = ADVICE_REQUESTS.column_names
 
 
 # ----------------------------------------------------------------------------------------------
@@ -392,10 +393,10 @@ def write_sample_dsg(dsg_dir: Path) -> list[Path]:
             }
             for block, budget in DSG_BUDGETS_2023_24.items()
         ]
-        written.append(_write_csv(pd.DataFrame(rows), dsg_dir / f"dsg_monitoring_synthetic_2023-24_P{period:02d}.csv"))
+        written.append(_write_csv(pd.DataFrame(rows, columns=DSG_MONITORING.column_names), dsg_dir / f"dsg_monitoring_synthetic_2023-24_P{period:02d}.csv"))
     balances = pd.DataFrame(
         DSG_BALANCES,
-        columns=["financial_year", "cumulative_deficit_at_1_april_gbp_k", "total_dsg_allocation_gbp_k"],
+        columns=DSG_BALANCES_CONTRACT.column_names,
     )
     written.append(_write_csv(balances, dsg_dir / "dsg_balances_synthetic.csv"))
     return written

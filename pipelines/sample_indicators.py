@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from schemas import ANNUAL_REVIEWS, CHILDREN_MISSING_EDUCATION, EXCLUSIONS, NEET, SCHOOL_CENSUS
 from pipelines.sample_data import (
     HISTORY_END,
     HISTORY_START,
@@ -32,15 +33,12 @@ from pipelines.sample_data import (
     _write_csv,
 )
 
-ANNUAL_REVIEW_COLUMNS = [
-    "plan_id", "child_id", "plan_start_date", "last_review_date", "next_review_due_date", "review_held_date",
-]
-EXCLUSION_COLUMNS = [
-    "exclusion_id", "pupil_id", "school_id", "school_phase", "sen_status", "exclusion_type", "start_date", "reason",
-]
-CME_COLUMNS = ["case_id", "child_id", "referral_date", "referral_reason", "closure_date", "outcome"]
-SCHOOL_CENSUS_COLUMNS = ["academic_year", "school_phase", "sen_status", "headcount"]
-NEET_COLUMNS = ["month", "age", "send_status", "cohort", "neet", "not_known"]
+# The files' headers come from the contracts (schemas/): one home for every column.
+ANNUAL_REVIEW_COLUMNS = ANNUAL_REVIEWS.column_names
+EXCLUSION_COLUMNS = EXCLUSIONS.column_names
+CME_COLUMNS = CHILDREN_MISSING_EDUCATION.column_names
+SCHOOL_CENSUS_COLUMNS = SCHOOL_CENSUS.column_names
+NEET_COLUMNS = NEET.column_names
 
 PHASES = ["primary", "middle", "secondary", "special", "alternative_provision"]
 SEN_STATUSES = ["ehc_plan", "sen_support", "no_sen"]

@@ -8,25 +8,23 @@ import json
 
 import dagster as dg
 
-from pipelines.ingest.files import file_sha256, list_extract_files
-from pipelines.ingest.returns import RETURN_FOLDERS
+from pipelines.ingest.drop_zone import survey
+from pipelines.ingest.files import file_sha256
 from pipelines.jobs import refresh_all
 from pipelines.partitions import FINANCIAL_QUARTERS, all_quarters_tags, range_tags
 from pipelines.periods import FinancialQuarter
 from pipelines.run_report import ASSET_MATERIALIZATION, PUBLISH_ASSET, write_run_report
 from pipelines.settings import Settings, load_settings
-from schemas import EXTRACTS
 
 
 def extract_file_hashes(settings: Settings) -> dict[str, str]:
     """Every extract file in the drop zone (relative path) and the SHA-256 of its content,
     and the aggregate returns (raw/dsg/, raw/neet/, raw/school_census/: no quarter in their
     names, so a change runs every quarter)."""
-    folders = [settings.raw_dir / name for name in EXTRACTS] + [settings.raw_dir / r.folder for r in RETURN_FOLDERS]
     return {
         str(path.relative_to(settings.raw_dir)): file_sha256(path)
-        for folder in folders
-        for path in list_extract_files(folder)
+        for files in survey(settings.raw_dir).files.values()
+        for path in files
     }
 
 

@@ -30,6 +30,8 @@ _DEFAULTS = {
     "small_count_threshold": 5,
     "pseudonymisation_key_file": "",
     "first_quarter": "2014-15_Q1",
+    "max_case_loss_pct": 25,
+    "max_quarantined_pct": 50,
 }
 
 # DfE's explore education statistics public API, version 1 (`sendkpi benchmarks fetch`).
@@ -86,6 +88,10 @@ class Settings:
     small_count_threshold: int
     pseudonymisation_key: str | None
     first_quarter: str = "2014-15_Q1"
+    # A new load is held back (not current) when it drops more than this share of the current
+    # load's cases, or when more than this share of its rows is quarantined (docs/operations.md).
+    max_case_loss_pct: float = 25.0
+    max_quarantined_pct: float = 50.0
     fetch: FetchSettings = field(default_factory=FetchSettings)
     dsg: DsgSettings = field(default_factory=DsgSettings)
 
@@ -243,6 +249,17 @@ def _dsg_settings(section: object) -> DsgSettings:
     return DsgSettings(end, years, tuple(_dsg_scenario(name, table) for name, table in scenarios.items()))
 
 
+def _percentage(value: object, name: str) -> float:
+    """A percentage from 0 to 100 (100 switches the rule off)."""
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        raise SettingsError(f"{name} must be a percentage from 0 to 100, not {value!r}") from None
+    if isinstance(value, bool) or not 0 <= number <= 100:
+        raise SettingsError(f"{name} must be a percentage from 0 to 100, not {value!r}")
+    return number
+
+
 def _quarter_label(value: object) -> str:
     """The first financial quarter extracts are partitioned from, as 2014-15_Q1."""
     found = FinancialQuarter.find_in(str(value))
@@ -279,6 +296,8 @@ def load_settings(config_file: Path = CONFIG_FILE) -> Settings:
         small_count_threshold=threshold,
         pseudonymisation_key=_read_key(str(values["pseudonymisation_key_file"]), base),
         first_quarter=_quarter_label(values["first_quarter"]),
+        max_case_loss_pct=_percentage(values["max_case_loss_pct"], "max_case_loss_pct"),
+        max_quarantined_pct=_percentage(values["max_quarantined_pct"], "max_quarantined_pct"),
         fetch=fetch,
         dsg=dsg,
     )

@@ -1,4 +1,4 @@
-"""The warehouse's own tables (load history, quarantine, extract rows) and connections.
+"""The warehouse's own tables (load ledger, quarantine, input rows) and connections.
 
 The pipeline writes only to the build warehouse (settings.build_warehouse_path); users read
 the published copy. DuckDB allows one writer process or many readers, never both.
@@ -7,27 +7,13 @@ the published copy. DuckDB allows one writer process or many readers, never both
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 
-from schemas.extract_spec import (
-    PERIOD_END,
-    PERIOD_START,
-    SOURCE_PERIOD,
-    ColumnKind,
-    ExtractSpec,
-)
-
-_SQL_TYPES: dict[ColumnKind, str] = {
-    "id": "VARCHAR",
-    "date": "DATE",
-    "code": "VARCHAR",
-    "integer": "INTEGER",
-    "text": "VARCHAR",
-}
+from schemas.contract import Contract
 
 LOAD_LOG_DDL = """
 create table if not exists raw.load_log (
@@ -41,10 +27,26 @@ create table if not exists raw.load_log (
     rows_in_file integer,
     rows_loaded integer,
     rows_quarantined integer,
-    status varchar not null,          -- current | superseded | rejected
-    message varchar,
+    status varchar not null,          -- current | superseded | held | rejected
+    message varchar,                  -- for the operator: full paths, every column named
     loaded_at timestamp not null,
-    superseded_by varchar
+    superseded_by varchar,
+    public_message varchar            -- as published: paths relative to the data folder, documented columns only
+)
+"""
+# Warehouses built before public_message existed gain it.
+LOAD_LOG_MIGRATIONS = ("alter table raw.load_log add column if not exists public_message varchar",)
+
+# The ledger's history: every time a load was stored, became current, was superseded, held,
+# accepted or restored.
+LOAD_EVENTS_DDL = """
+create table if not exists raw.load_events (
+    extract varchar not null,
+    source_period varchar,
+    load_id varchar not null,
+    event varchar not null,           -- loaded | held | current | superseded | restored | accepted
+    detail varchar,
+    happened_at timestamp not null
 )
 """
 
@@ -88,23 +90,29 @@ def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyC
         connection.close()
 
 
-def extract_table_ddl(spec: ExtractSpec) -> str:
-    columns = ",\n    ".join(f"{name} {_SQL_TYPES[kind]}" for name, kind in spec.kinds.items())
-    return f"""
-create table if not exists raw.{spec.name} (
-    load_id varchar not null,
-    {SOURCE_PERIOD} varchar not null,
-    {PERIOD_START} date not null,
-    {PERIOD_END} date not null,
-    source_row_number integer not null,
-    {columns}
-)
-"""
+def in_transaction(connection: duckdb.DuckDBPyConnection, work):
+    """Run work() in one transaction and return its result; a failed rollback never hides
+    why the work failed (a full disk, say): it is added to the original error as a note."""
+    connection.execute("begin transaction")
+    try:
+        result = work()
+        connection.execute("commit")
+    except BaseException as error:
+        try:
+            connection.execute("rollback")
+        except duckdb.Error as rollback_error:
+            error.add_note(f"(the rollback then failed too: {rollback_error})")
+        raise
+    return result
 
 
-def ensure_raw_tables(connection: duckdb.DuckDBPyConnection, specs: list[ExtractSpec]) -> None:
+def ensure_raw_tables(connection: duckdb.DuckDBPyConnection, contracts: Iterable[Contract]) -> None:
+    """The ledger, the quarantine and each contract's table (schemas/contract.py)."""
     connection.execute("create schema if not exists raw")
     connection.execute(LOAD_LOG_DDL)
+    for migration in LOAD_LOG_MIGRATIONS:
+        connection.execute(migration)
+    connection.execute(LOAD_EVENTS_DDL)
     connection.execute(QUARANTINE_DDL)
-    for spec in specs:
-        connection.execute(extract_table_ddl(spec))
+    for contract in contracts:
+        connection.execute(contract.table_ddl())

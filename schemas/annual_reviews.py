@@ -10,72 +10,52 @@ after the plan started when it has not been reviewed yet.
 
 from __future__ import annotations
 
-import pandas as pd
-
-from schemas.extract_spec import PERIOD_START, ExtractSpec, RowRule, date_column, id_column, not_before
+from schemas.contract import PERIOD_START, Contract, date_column, id_column, not_before, rule
 
 STATUTORY_REVIEW_MONTHS = 12
 # The date a plan's reviews are counted from: its last review, or its start if never reviewed.
 REVIEWED_OR_STARTED = ("last_review_date", "plan_start_date")
+_COUNTED_FROM = "coalesce(last_review_date, plan_start_date)"
 
-
-def _reviewed_or_started(frame: pd.DataFrame) -> pd.Series:
-    return frame["last_review_date"].fillna(frame["plan_start_date"])
-
-
-def _due_within_statutory_months(frame: pd.DataFrame) -> pd.Series:
-    latest_due = _reviewed_or_started(frame) + pd.DateOffset(months=STATUTORY_REVIEW_MONTHS)
-    return frame["next_review_due_date"] <= latest_due
-
-
-def _due_after_last_review(frame: pd.DataFrame) -> pd.Series:
-    return frame["next_review_due_date"] > _reviewed_or_started(frame)
-
-
-def _held_after_last_review(frame: pd.DataFrame) -> pd.Series:
-    return frame["review_held_date"].isna() | (frame["review_held_date"] > _reviewed_or_started(frame))
-
-
-def _last_review_before_quarter(frame: pd.DataFrame) -> pd.Series:
-    return frame["last_review_date"].isna() | (frame["last_review_date"] < frame[PERIOD_START])
-
-
-def _held_in_quarter(frame: pd.DataFrame) -> pd.Series:
-    return frame["review_held_date"].isna() | (frame["review_held_date"] >= frame[PERIOD_START])
-
-
-ANNUAL_REVIEWS = ExtractSpec(
+ANNUAL_REVIEWS = Contract(
     name="annual_reviews",
+    folder="annual_reviews",
     description="EHC plans maintained at the quarter end and their annual reviews, one row per plan",
-    kinds={
-        "plan_id": "id",
-        "child_id": "id",
-        "plan_start_date": "date",
-        "last_review_date": "date",
-        "next_review_due_date": "date",
-        "review_held_date": "date",
-    },
-    columns={
-        "plan_id": id_column(),
-        "child_id": id_column(),
-        "plan_start_date": date_column(required=True),
-        "last_review_date": date_column(required=False),
-        "next_review_due_date": date_column(required=True),
-        "review_held_date": date_column(required=False),
-    },
-    key="plan_id",
+    fields=(
+        id_column("plan_id", "the case system's id of the plan", doc_allowed="unique within the file"),
+        id_column("child_id", "the child's id"),
+        date_column("plan_start_date", "day the plan was first issued", required=True,
+                    used_by="due date when never reviewed", doc_allowed="on or before the quarter end"),
+        date_column("last_review_date", "the last review held before this quarter", required=False,
+                    doc_allowed="not before `plan_start_date`; **before the quarter started**; empty = never reviewed"),
+        date_column("next_review_due_date", "the day the next review falls due", required=True,
+                    used_by="`annual_reviews_overdue*`, `annual_reviews_on_time_pct`",
+                    doc_allowed="after the last review (or plan start) and **no more than 12 months after it**"),
+        date_column("review_held_date", "the day that due review was held, if it was held this quarter",
+                    required=False, used_by="as above",
+                    doc_allowed="after the last review (or plan start); **inside the file's quarter**"),
+    ),
+    key=("plan_id",),
     row_rules=(
         not_before("last_review_date", "plan_start_date"),
-        RowRule("last_review_date", "before the file's quarter started (a review in the quarter is review_held_date)",
-                _last_review_before_quarter),
-        RowRule("next_review_due_date", "after the last review (or the plan start)", _due_after_last_review,
-                reads=REVIEWED_OR_STARTED),
-        RowRule("next_review_due_date",
-                f"within {STATUTORY_REVIEW_MONTHS} months of the last review (or the plan start)",
-                _due_within_statutory_months, reads=REVIEWED_OR_STARTED),
-        RowRule("review_held_date", "after the last review (or the plan start)", _held_after_last_review,
-                reads=REVIEWED_OR_STARTED),
-        RowRule("review_held_date", "in the file's quarter", _held_in_quarter),
+        rule("last_review_date", "before the file's quarter started (a review in the quarter is review_held_date)",
+             f"last_review_date is null or last_review_date < {PERIOD_START}"),
+        rule("next_review_due_date", "after the last review (or the plan start)",
+             f"coalesce(next_review_due_date > {_COUNTED_FROM}, false)", reads=REVIEWED_OR_STARTED),
+        rule("next_review_due_date", f"within {STATUTORY_REVIEW_MONTHS} months of the last review (or the plan start)",
+             f"coalesce(next_review_due_date <= {_COUNTED_FROM} + interval {STATUTORY_REVIEW_MONTHS} month, false)",
+             reads=REVIEWED_OR_STARTED),
+        rule("review_held_date", "after the last review (or the plan start)",
+             f"review_held_date is null or coalesce(review_held_date > {_COUNTED_FROM}, false)",
+             reads=REVIEWED_OR_STARTED),
+        rule("review_held_date", "in the file's quarter",
+             f"review_held_date is null or review_held_date >= {PERIOD_START}"),
     ),
     dates_must_not_follow_period_end=("plan_start_date", "last_review_date", "review_held_date"),
+    notes=(
+        "A review held in the quarter appears as `review_held_date`; in the next quarter's file it is\n"
+        "that plan's `last_review_date` and a new due date follows. The 12-month rule lives in\n"
+        "`schemas/annual_reviews.py` (`STATUTORY_REVIEW_MONTHS`): a due date exactly 12 months after\n"
+        "the last review passes, one day later is quarantined."
+    ),
 )

@@ -4,23 +4,19 @@ Either amount may be blank when not known yet (next year's allocation before the
 
 from __future__ import annotations
 
-import pandera.pandas as pa
+from schemas.contract import Column, Contract
 
-from schemas.returns_common import amount_column, financial_year_column, source_columns
-
-NAME = "dsg_balances"
-COLUMNS = ["financial_year", "cumulative_deficit_at_1_april_gbp_k", "total_dsg_allocation_gbp_k"]
-AMOUNT_COLUMNS = ["cumulative_deficit_at_1_april_gbp_k", "total_dsg_allocation_gbp_k"]
-KEY = ["financial_year"]
-
-DSG_BALANCES = pa.DataFrameSchema(
-    {
-        "financial_year": financial_year_column(),
-        "cumulative_deficit_at_1_april_gbp_k": amount_column(required=False),
-        "total_dsg_allocation_gbp_k": amount_column(required=False, positive=True),
-        **source_columns(),
-    },
-    unique=KEY,
-    name=NAME,
-    strict=True,
+DSG_BALANCES = Contract(
+    name="dsg_balances",
+    folder="dsg",
+    description="DSG cumulative deficit at 1 April and total DSG allocation per year (GBP thousands)",
+    period=None,
+    fields=(
+        Column("financial_year", "financial_year", True, "the financial year"),
+        Column("cumulative_deficit_at_1_april_gbp_k", "amount", False,
+               "the cumulative DSG deficit at 1 April (positive = deficit); blank when not known yet"),
+        Column("total_dsg_allocation_gbp_k", "amount", False, "the year's total DSG allocation; blank when not known yet",
+               positive=True),
+    ),
+    key=("financial_year",),
 )

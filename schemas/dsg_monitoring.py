@@ -6,27 +6,22 @@ raw/dsg/ folder: two files giving the same period's figures for a block cannot b
 
 from __future__ import annotations
 
-import pandera.pandas as pa
+from schemas.contract import Column, Contract, code_column
 
-from schemas.returns_common import amount_column, financial_year_column, source_columns
-
-NAME = "dsg_monitoring"
-COLUMNS = ["financial_year", "period", "block", "budget_gbp_k", "forecast_outturn_gbp_k"]
-AMOUNT_COLUMNS = ["budget_gbp_k", "forecast_outturn_gbp_k"]
-KEY = ["financial_year", "period", "block"]
 PERIODS = [f"P{number}" for number in range(1, 13)]
 BLOCKS = ["schools", "high_needs", "early_years", "central"]
 
-DSG_MONITORING = pa.DataFrameSchema(
-    {
-        "financial_year": financial_year_column(),
-        "period": pa.Column(str, checks=pa.Check.isin(PERIODS), nullable=False, coerce=True),
-        "block": pa.Column(str, checks=pa.Check.isin(BLOCKS), nullable=False, coerce=True),
-        "budget_gbp_k": amount_column(required=True),
-        "forecast_outturn_gbp_k": amount_column(required=True),
-        **source_columns(),
-    },
-    unique=KEY,
-    name=NAME,
-    strict=True,
+DSG_MONITORING = Contract(
+    name="dsg_monitoring",
+    folder="dsg",
+    description="DSG budget monitoring: budget and forecast outturn per year, period and block (GBP thousands)",
+    period=None,
+    fields=(
+        Column("financial_year", "financial_year", True, "the financial year (the second part is the year after the first)"),
+        code_column("period", PERIODS, "the budget period: `P1` (April) .. `P12` (March)", required=True),
+        code_column("block", BLOCKS, "the DSG block", required=True),
+        Column("budget_gbp_k", "amount", True, "the block's budget for the year (thousands separators allowed)"),
+        Column("forecast_outturn_gbp_k", "amount", True, "the forecast outturn at the period"),
+    ),
+    key=("financial_year", "period", "block"),
 )

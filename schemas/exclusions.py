@@ -4,9 +4,7 @@ file's quarter. School phase and SEN status are as at the exclusion, in DfE's ca
 
 from __future__ import annotations
 
-import pandas as pd
-
-from schemas.extract_spec import PERIOD_START, ExtractSpec, RowRule, code_column, date_column, id_column
+from schemas.contract import PERIOD_START, Column, Contract, code_column, date_column, id_column, rule
 
 SCHOOL_PHASES = ["primary", "middle", "secondary", "special", "alternative_provision"]
 SEN_STATUSES = ["ehc_plan", "sen_support", "no_sen"]
@@ -31,36 +29,30 @@ REASONS = [
     "OT",  # other
 ]
 
-
-def _started_in_quarter(frame: pd.DataFrame) -> pd.Series:
-    return frame["start_date"] >= frame[PERIOD_START]
-
-
-EXCLUSIONS = ExtractSpec(
+EXCLUSIONS = Contract(
     name="exclusions",
+    folder="exclusions",
     description="Permanent exclusions and suspensions starting in the quarter, one row per exclusion",
-    kinds={
-        "exclusion_id": "id",
-        "pupil_id": "id",
-        "school_id": "text",
-        "school_phase": "code",
-        "sen_status": "code",
-        "exclusion_type": "code",
-        "start_date": "date",
-        "reason": "code",
-    },
-    columns={
-        "exclusion_id": id_column(),
-        "pupil_id": id_column(),
+    fields=(
+        id_column("exclusion_id", "the case system's id of the exclusion", doc_allowed="unique within the file"),
+        id_column("pupil_id", "the pupil's id (the same pupil keeps one id across files)",
+                  "pseudonymised with the same key; counts pupils with one or more suspensions"),
         # A school's URN identifies the school, not a child: kept as it is.
-        "school_id": id_column(),
-        "school_phase": code_column(SCHOOL_PHASES, required=True),
-        "sen_status": code_column(SEN_STATUSES, required=True),
-        "exclusion_type": code_column(EXCLUSION_TYPES, required=True),
-        "start_date": date_column(required=True),
-        "reason": code_column(REASONS, required=True),
-    },
-    key="exclusion_id",
-    row_rules=(RowRule("start_date", "in the file's quarter", _started_in_quarter),),
+        Column("school_id", "text", True, "the school's URN (identifies a school, not a child; kept as is)"),
+        code_column("school_phase", SCHOOL_PHASES,
+                    "the school's phase; middle schools (three-tier areas) stay `middle`", required=True,
+                    used_by="`perm_excl_count_<phase>`"),
+        code_column("sen_status", SEN_STATUSES, "the pupil's SEN status at the exclusion", required=True,
+                    used_by="`*_<sen_status>` KPIs"),
+        code_column("exclusion_type", EXCLUSION_TYPES,
+                    "DfE's two kinds (a suspension was a \"fixed-period exclusion\")", required=True,
+                    used_by="all exclusion KPIs"),
+        date_column("start_date", "first day of the exclusion", required=True, used_by="period it counts in",
+                    doc_allowed="inside the file's quarter"),
+        code_column("reason", REASONS, "the main reason", required=True, used_by="breakdowns",
+                    doc_allowed="DfE's codes {codes}"),
+    ),
+    key=("exclusion_id",),
+    row_rules=(rule("start_date", "in the file's quarter", f"coalesce(start_date >= {PERIOD_START}, false)"),),
     dates_must_not_follow_period_end=("start_date",),
 )

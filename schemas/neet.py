@@ -5,35 +5,28 @@ the whole raw/neet/ folder. Aggregate figures, not person-level."""
 
 from __future__ import annotations
 
-import pandas as pd
-import pandera.pandas as pa
+from schemas.contract import Column, Contract, RowRule, code_column
 
-from schemas.returns_common import count_column, month_column, source_columns
-
-NAME = "neet"
-COLUMNS = ["month", "age", "send_status", "cohort", "neet", "not_known"]
-NUMBER_COLUMNS = ["cohort", "neet", "not_known"]
-KEY = ["month", "age", "send_status"]
 AGES = ["16", "17"]
 SEND_STATUSES = ["ehc_plan", "sen_support", "no_send"]
 
-
-def _within_cohort(frame: pd.DataFrame) -> pd.Series:
-    return (frame["neet"] + frame["not_known"] <= frame["cohort"]) | frame[["cohort", "neet", "not_known"]].isna().any(axis=1)
-
-
-NEET = pa.DataFrameSchema(
-    {
-        "month": month_column(),
-        "age": pa.Column(str, checks=pa.Check.isin(AGES), nullable=False, coerce=True),
-        "send_status": pa.Column(str, checks=pa.Check.isin(SEND_STATUSES), nullable=False, coerce=True),
-        "cohort": count_column(),
-        "neet": count_column(),
-        "not_known": count_column(),
-        **source_columns(),
-    },
-    checks=[pa.Check(_within_cohort, name="neet + not_known not above the cohort", error="neet + not_known not above the cohort")],
-    unique=KEY,
-    name=NAME,
-    strict=True,
+NEET = Contract(
+    name="neet",
+    folder="neet",
+    description="NEET 16-17 monthly counts by age and SEND status: cohort, NEET, not known",
+    period=None,
+    fields=(
+        Column("month", "month", True, "the month of the count"),
+        code_column("age", AGES, "academic age", required=True),
+        code_column("send_status", SEND_STATUSES, "SEND status", required=True),
+        Column("cohort", "count", True, "young people of that age known to the authority"),
+        Column("neet", "count", True, "not in education, employment or training"),
+        Column("not_known", "count", True, "activity not known; `neet` + `not_known` may not exceed `cohort`"),
+    ),
+    key=("month", "age", "send_status"),
+    row_rules=(
+        RowRule("neet", "neet + not_known not above the cohort",
+                "cohort is null or neet is null or not_known is null or neet + not_known <= cohort",
+                reads=("cohort", "not_known")),
+    ),
 )

@@ -6,25 +6,19 @@ row per (academic_year, school_phase, sen_status) across the whole raw/school_ce
 
 from __future__ import annotations
 
-import pandera.pandas as pa
-
+from schemas.contract import Column, Contract, code_column
 from schemas.exclusions import SCHOOL_PHASES, SEN_STATUSES
-from schemas.returns_common import academic_year_column, count_column, source_columns
 
-NAME = "school_census"
-COLUMNS = ["academic_year", "school_phase", "sen_status", "headcount"]
-NUMBER_COLUMNS = ["headcount"]
-KEY = ["academic_year", "school_phase", "sen_status"]
-
-SCHOOL_CENSUS = pa.DataFrameSchema(
-    {
-        "academic_year": academic_year_column(),
-        "school_phase": pa.Column(str, checks=pa.Check.isin(SCHOOL_PHASES), nullable=False, coerce=True),
-        "sen_status": pa.Column(str, checks=pa.Check.isin(SEN_STATUSES), nullable=False, coerce=True),
-        "headcount": count_column(),
-        **source_columns(),
-    },
-    unique=KEY,
-    name=NAME,
-    strict=True,
+SCHOOL_CENSUS = Contract(
+    name="school_census",
+    folder="school_census",
+    description="Pupils on roll per academic year, school phase and SEN status (exclusion rate denominators)",
+    period=None,
+    fields=(
+        Column("academic_year", "academic_year", True, "the academic year of the census"),
+        code_column("school_phase", SCHOOL_PHASES, "the school's phase, as in `exclusions/`", required=True),
+        code_column("sen_status", SEN_STATUSES, "SEN status, as in `exclusions/`", required=True),
+        Column("headcount", "count", True, "pupils on roll"),
+    ),
+    key=("academic_year", "school_phase", "sen_status"),
 )

@@ -4,8 +4,17 @@
 import dagster as dg
 
 from pipelines.ingest.dfe import CANONICAL_TABLES, load_published_folder
-from pipelines.ingest.returns import DSG, NEET, RETURN_FOLDERS, SCHOOL_CENSUS, ReturnFolder, load_returns_folder
-from pipelines.ingest.extracts import load_extract_folder
+from pipelines.ingest.returns import (
+    DSG,
+    NEET,
+    RETURN_FOLDERS,
+    SCHOOL_CENSUS,
+    ReturnFile,
+    ReturnFolder,
+    load_returns_folder,
+)
+from pipelines.ingest.drop_zone import survey
+from pipelines.ingest.extracts import LoadPolicy, load_extract_folder, report_notices
 from pipelines.ingest.keys import check_same_key, pseudonymisation_key
 from pipelines.partitions import FINANCIAL_QUARTERS
 from pipelines.resources import WarehouseResource
@@ -47,10 +56,18 @@ def local_extracts(context: dg.AssetExecutionContext, warehouse: WarehouseResour
         except SettingsError as error:
             raise dg.Failure(description=str(error)) from None
         ensure_raw_tables(connection, list(EXTRACTS.values()))
+        policy = LoadPolicy(settings.max_case_loss_pct, settings.max_quarantined_pct)
+        drop_zone = survey(settings.raw_dir)
         for name, spec in EXTRACTS.items():
-            outcomes.extend(load_extract_folder(connection, spec, settings.raw_dir / name, key, quarters))
+            outcomes.extend(load_extract_folder(connection, spec, settings.raw_dir / name, key, quarters, policy=policy,
+                                                data_dir=settings.data_dir, files=drop_zone.files[name]))
+        # Entries that are no extract file: rejected or ignored, each with its reason.
+        returns_folders = {returns.folder for returns in RETURN_FOLDERS}
+        outcomes.extend(report_notices(
+            connection, [n for n in drop_zone.notices if n.folder not in returns_folders], settings.data_dir
+        ))
     for outcome in outcomes:
-        log = context.log.warning if outcome.status == "rejected" else context.log.info
+        log = context.log.warning if outcome.status in ("rejected", "held") else context.log.info
         log(f"{outcome.path.name}: {outcome.status}: {outcome.message}")
     metadata = extract_outcomes_metadata(outcomes)
     for name, asset_key in EXTRACT_KEYS.items():
@@ -95,13 +112,8 @@ def dfe_published_files(context: dg.AssetExecutionContext, warehouse: WarehouseR
         yield dg.MaterializeResult(asset_key=key, metadata=summary)
 
 
-# What each raw table of the aggregate returns holds, for the asset catalogue.
-RETURN_TABLE_DESCRIPTIONS = {
-    "dsg_monitoring": "DSG budget monitoring: budget and forecast outturn per year, period and block (GBP thousands)",
-    "dsg_balances": "DSG cumulative deficit at 1 April and total DSG allocation per year (GBP thousands)",
-    "neet": "NEET 16-17 monthly counts by age and SEND status: cohort, NEET, not known",
-    "school_census": "Pupils on roll per academic year, school phase and SEN status (exclusion rate denominators)",
-}
+# What each raw table of the aggregate returns holds, for the asset catalogue: its contract's description.
+RETURN_TABLE_DESCRIPTIONS = {layout.name: layout.description for returns in RETURN_FOLDERS for layout in returns.layouts}
 RETURN_GROUPS = {DSG.folder: "finance", NEET.folder: "ingest", SCHOOL_CENSUS.folder: "ingest"}
 RETURN_KEYS = {table: dg.AssetKey([RAW, table]) for returns in RETURN_FOLDERS for table in returns.tables}
 
@@ -119,9 +131,13 @@ def _returns_asset(returns: ReturnFolder) -> dg.AssetsDefinition:
                     "recognised by header and reloaded whole each run",
     )
     def _load(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        folder = warehouse.settings().raw_dir / returns.folder
+        raw_dir = warehouse.settings().raw_dir
+        folder = raw_dir / returns.folder
+        drop_zone = survey(raw_dir)
         with warehouse.build_connection() as connection:
-            files = load_returns_folder(connection, returns, folder)
+            files = load_returns_folder(connection, returns, folder, drop_zone.files[returns.folder])
+        files += [ReturnFile(notice.path, None, f"{notice.path}: {notice.reason}")
+                  for notice in drop_zone.notices_in(returns.folder)]
         if not files:
             context.log.info(f"No files in {folder}: the marts built on them will be empty")
         for found in files:

@@ -16,7 +16,7 @@ select
     loads.file_name,
     loads.file_sha256,
     loads.status,
-    loads.message,
+    loads.public_message as message,
     loads.rows_in_file,
     loads.rows_loaded,
     loads.rows_quarantined,
