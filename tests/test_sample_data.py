@@ -58,7 +58,8 @@ def _spec_columns(section: str) -> list[str]:
     """Column names listed in docs/extracts.md's table for one extract."""
     text = (REPO / "docs" / "extracts.md").read_text(encoding="utf-8")
     table = text.split(f"## `{section}/`")[1].split("\n\n")[1]
-    return [line.split("|")[1].strip() for line in table.splitlines()[2:]]
+    rows = [line for line in table.splitlines() if line.startswith("|")]
+    return [line.split("|")[1].strip() for line in rows[2:]]
 
 
 def _needs_real_data() -> None:
