@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo materialise test dev scorecard benchmark clean
+.PHONY: install demo materialise test test-fast dev scorecard benchmark clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ scorecard: install
 ## Run the test suite (unit, dbt, end-to-end; real DfE files when ../shared/data/dfe exists).
 test: install
 	$(BIN)/python -m pytest
+
+## The fast lane: unit, dbt unit, contract and loader tests; no full pipeline run (docs/testing.md).
+test-fast: install
+	SENDKPI_TEST_LANE=fast $(BIN)/python -m pytest -m "not e2e and not real_data"
 
 ## Open the Dagster UI on http://127.0.0.1:3000 (runs kept in .dagster_home).
 dev: install

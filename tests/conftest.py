@@ -117,3 +117,43 @@ def shared_dfe() -> Path:
     if not SHARED_DFE.is_dir():
         pytest.skip(f"real DfE files not available: {SHARED_DFE} is missing (they live outside the repository)")
     return SHARED_DFE
+
+
+# --- Test lanes -------------------------------------------------------------------------
+# `make test-fast` runs `pytest -m "not e2e and not real_data"` with SENDKPI_TEST_LANE=fast:
+# unit, dbt unit, contract and loader tests, no full pipeline run. A test that needs the
+# demo's published output is e2e through its fixtures; one that starts the refresh job by
+# itself must say so with `pytest.mark.e2e`, or the fast lane stops it with that advice.
+FULL_PIPELINE_JOB = "refresh_all"
+_pipeline_runs: list[str] = []
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "demo_run" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.e2e)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Count every in-process run of the refresh job (and stop it in the fast lane)."""
+    import dagster as dg
+
+    execute_in_process = dg.JobDefinition.execute_in_process
+    fast_lane = os.environ.get("SENDKPI_TEST_LANE") == "fast"
+
+    def counted(job, *args, **kwargs):
+        if job.name == FULL_PIPELINE_JOB:
+            test = os.environ.get("PYTEST_CURRENT_TEST", "a fixture")
+            if fast_lane:
+                pytest.fail(f"{test} runs the whole pipeline: mark it pytest.mark.e2e")
+            _pipeline_runs.append(test)
+        return execute_in_process(job, *args, **kwargs)
+
+    dg.JobDefinition.execute_in_process = counted
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    terminalreporter.write_line(
+        f"full pipeline runs in process: {len(_pipeline_runs)} "
+        f"(tests/test_faults.py also starts `sendkpi materialise` processes to kill them)"
+    )

@@ -11,6 +11,8 @@ import pytest
 
 from tests.conftest import SAMPLE_EXTRACT_FILES, PipelineRun, run_pipeline, step_failure_messages, write_sample
 
+pytestmark = pytest.mark.e2e  # each test runs the whole pipeline
+
 
 def _fingerprints(run: PipelineRun) -> dict[str, str]:
     published = sorted(run.marts_dir.glob("*.parquet")) + [run.data_dir / "warehouse.duckdb"]

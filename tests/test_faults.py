@@ -21,6 +21,8 @@ import pytest
 from pipelines.settings import DEMO_PSEUDONYMISATION_KEY
 from tests.conftest import PipelineRun, environment, run_pipeline, step_failure_messages, write_sample
 
+pytestmark = pytest.mark.e2e  # each test runs the whole pipeline
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 

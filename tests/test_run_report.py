@@ -17,6 +17,8 @@ from pipelines.run_report import latest_report_path, summarise_run, write_run_re
 from pipelines.settings import Settings
 from tests.conftest import SAMPLE_EXTRACT_FILES, PipelineRun, run_pipeline, write_sample
 
+pytestmark = pytest.mark.e2e  # each test runs the whole pipeline
+
 REPORT_NAME = re.compile(r"\d{8}T\d{6}Z_[0-9a-f]{8}(_\d+)?\.md")
 BROKEN_FILE = "ehc_requests_synthetic_2021-22_Q1.csv"
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+import pytest
 
 from pipelines.assets.ingest import quarters_of_run
 from pipelines.definitions import defs
@@ -108,6 +109,7 @@ def test_schedule_and_sensor_are_on_by_default():
     assert defs.resolve_sensor_def("new_extract_files").default_status == dg.DefaultSensorStatus.RUNNING
 
 
+@pytest.mark.e2e
 def test_run_report_sensors_write_a_report_for_scheduled_runs_and_skip_cli_runs(tmp_path: Path):
     from pipelines.partitions import all_quarters_tags
     from pipelines.sensors import report_successful_run

@@ -1,0 +1,78 @@
+"""The dbt project's unit tests (KPI rules on hand-made rows), in the fast lane.
+
+No pipeline run: the ingest assets load the synthetic DfE benchmarks and no extract, dbt
+builds every model empty (`dbt run --empty`, so that unit tests know the column types of
+their inputs), then `dbt test --select test_type:unit` runs every unit test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import yaml
+
+from pipelines.sample_data import write_sample_benchmarks
+
+DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
+
+
+def _declared_unit_tests() -> set[str]:
+    names = set()
+    for path in (DBT_PROJECT / "models").rglob("*.yml"):
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        names.update(test["name"] for test in document.get("unit_tests", []))
+    return names
+
+
+def _dbt(arguments: list[str], work: Path) -> subprocess.CompletedProcess:
+    beside_python = Path(sys.executable).parent / "dbt"
+    return subprocess.run(
+        [str(beside_python) if beside_python.exists() else "dbt", *arguments,
+         "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
+         "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
+        env={**os.environ, "SENDKPI_BUILD_DB": str(work / "build" / "warehouse_build.duckdb"),
+             "DBT_USE_COLORS": "false"},
+        capture_output=True, text=True, timeout=900, cwd=DBT_PROJECT,
+    )
+
+
+@pytest.fixture(scope="module")
+def empty_models(tmp_path_factory) -> Path:
+    """A build warehouse holding the raw tables (loaded by the real ingest assets from the
+    synthetic benchmarks and an empty raw/ folder) and every dbt model built empty."""
+    from pipelines.definitions import defs
+    from pipelines.partitions import all_quarters_tags
+    from tests.conftest import environment
+
+    work = tmp_path_factory.mktemp("dbt_unit")
+    (work / "raw").mkdir()
+    write_sample_benchmarks(work / "benchmarks")
+    ingest_only = dg.define_asset_job(
+        "ingest_only", selection=dg.AssetSelection.groups("ingest", "benchmarks", "finance"),
+        executor_def=dg.in_process_executor,
+    )
+    with environment(SENDKPI_DATA_DIR=str(work), SENDKPI_BENCHMARKS_DIR=str(work / "benchmarks")):
+        result = dg.Definitions.merge(defs, dg.Definitions(jobs=[ingest_only])).resolve_job_def(
+            "ingest_only").execute_in_process(instance=dg.DagsterInstance.ephemeral(), tags=all_quarters_tags())
+    assert result.success
+    for arguments in (["seed"], ["run", "--empty"]):
+        completed = _dbt(arguments, work)
+        assert completed.returncode == 0, completed.stdout[-3000:]
+    return work
+
+
+def test_every_dbt_unit_test_passes(empty_models: Path):
+    declared = _declared_unit_tests()
+    assert declared, "no unit_tests found in dbt_project/models/*.yml"
+    completed = _dbt(["test", "--select", "test_type:unit"], empty_models)
+    assert completed.returncode == 0, completed.stdout[-5000:]
+    run_results = json.loads((empty_models / "target" / "run_results.json").read_text())
+    passed = {result["unique_id"].split(".")[-1] for result in run_results["results"] if result["status"] == "pass"}
+    # Every unit test written in the YAML ran and passed: none was skipped or deselected.
+    assert declared <= passed, sorted(declared - passed)
