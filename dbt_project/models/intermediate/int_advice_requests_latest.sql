@@ -1,12 +1,6 @@
 -- Each advice request as it stood in the latest quarterly file that holds it.
 with ranked as (
-    select
-        advice.*,
-        row_number() over (
-            partition by advice_request_pseudonym order by period_end desc
-        ) as recency,
-        max(period_end) over () as as_at_date
-    from {{ ref('stg_advice_requests') }} as advice
+    {{ latest_state(ref('stg_advice_requests'), 'advice_request_pseudonym') }}
 )
 
 select

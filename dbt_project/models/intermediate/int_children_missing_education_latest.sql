@@ -2,10 +2,7 @@
 -- it (a case open for months appears in several files; the latest knows most), with the
 -- end of that file's quarter: a case with no closure date was open at least until then.
 with ranked as (
-    select
-        cases.*,
-        row_number() over (partition by case_pseudonym order by period_end desc) as recency
-    from {{ ref('stg_children_missing_education') }} as cases
+    {{ latest_state(ref('stg_children_missing_education'), 'case_pseudonym') }}
 )
 
 select

@@ -1,13 +1,7 @@
 -- Each request as it stood in the latest quarterly file that holds it (a case spans
 -- several quarters; the latest file knows most about it), with the date the data are as at.
 with ranked as (
-    select
-        requests.*,
-        row_number() over (
-            partition by request_pseudonym order by period_end desc
-        ) as recency,
-        max(period_end) over () as as_at_date
-    from {{ ref('stg_ehc_requests') }} as requests
+    {{ latest_state(ref('stg_ehc_requests'), 'request_pseudonym') }}
 )
 
 select

@@ -1,10 +1,7 @@
 -- Each exclusion once: a file holds the exclusions that started in its quarter, so an
 -- exclusion appears in one file; should a later file repeat it, the later one wins.
 with ranked as (
-    select
-        exclusions.*,
-        row_number() over (partition by exclusion_pseudonym order by period_end desc) as recency
-    from {{ ref('stg_exclusions') }} as exclusions
+    {{ latest_state(ref('stg_exclusions'), 'exclusion_pseudonym') }}
 )
 
 select

@@ -46,7 +46,7 @@ exclusions_in_year as (
 
 versions as (
     -- The exclusions extract's current loads and the census files the rates were built on.
-    select left(md5(string_agg(load_id, ',' order by load_id)), 12) as extract_version
+    select {{ extract_version() }} as extract_version
     from (
         select load_id from {{ ref('stg_extract_loads') }} where extract = 'exclusions'
         union

@@ -11,7 +11,7 @@
 with extract_versions as (
     select
         extract,
-        left(md5(string_agg(load_id, ',' order by load_id)), 12) as extract_version
+        {{ extract_version() }} as extract_version
     from {{ ref('stg_extract_loads') }}
     group by extract
 ),

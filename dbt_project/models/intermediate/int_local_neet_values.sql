@@ -64,7 +64,7 @@ measures as (
 ),
 
 versions as (
-    select left(md5(string_agg(load_id, ',' order by load_id)), 12) as extract_version
+    select {{ extract_version() }} as extract_version
     from (select distinct load_id from {{ ref('stg_neet') }}) as loads
 )
 

@@ -9,7 +9,4 @@ select
     advice.advice_type,
     advice.advice_requested_date,
     advice.advice_received_date
-from {{ source('raw', 'advice_requests') }} as advice
-inner join {{ source('raw', 'load_log') }} as loads
-    on loads.load_id = advice.load_id
-where loads.status = 'current'
+{{ from_current_load('advice_requests', 'advice') }}

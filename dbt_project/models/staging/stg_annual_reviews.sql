@@ -11,7 +11,4 @@ select
     reviews.last_review_date,
     reviews.next_review_due_date,
     reviews.review_held_date
-from {{ source('raw', 'annual_reviews') }} as reviews
-inner join {{ source('raw', 'load_log') }} as loads
-    on loads.load_id = reviews.load_id
-where loads.status = 'current'
+{{ from_current_load('annual_reviews', 'reviews') }}

@@ -11,7 +11,4 @@ select
     cases.referral_reason,
     cases.closure_date,
     cases.outcome
-from {{ source('raw', 'children_missing_education') }} as cases
-inner join {{ source('raw', 'load_log') }} as loads
-    on loads.load_id = cases.load_id
-where loads.status = 'current'
+{{ from_current_load('children_missing_education', 'cases') }}

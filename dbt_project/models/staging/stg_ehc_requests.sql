@@ -17,7 +17,4 @@ select
     requests.exception_reason,
     requests.age_at_request,
     requests.primary_need
-from {{ source('raw', 'ehc_requests') }} as requests
-inner join {{ source('raw', 'load_log') }} as loads
-    on loads.load_id = requests.load_id
-where loads.status = 'current'
+{{ from_current_load('ehc_requests', 'requests') }}

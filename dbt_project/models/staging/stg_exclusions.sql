@@ -13,7 +13,4 @@ select
     exclusions.exclusion_type,
     exclusions.start_date,
     exclusions.reason
-from {{ source('raw', 'exclusions') }} as exclusions
-inner join {{ source('raw', 'load_log') }} as loads
-    on loads.load_id = exclusions.load_id
-where loads.status = 'current'
+{{ from_current_load('exclusions', 'exclusions') }}
