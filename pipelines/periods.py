@@ -1,7 +1,8 @@
 """Financial quarters as they appear in extract file names ("2023-24_Q2").
 
-The SQL side of the calendars (which financial quarter or calendar year a date falls in)
-lives in the dbt macros in dbt_project/macros/calendars.sql; tests check the two agree.
+The SQL side of the calendars (which financial quarter, year or month a date falls in)
+lives in dbt_project/models/intermediate/int_calendar.sql; tests/test_calendar_and_scorecard.py
+checks the two agree.
 """
 
 from __future__ import annotations

@@ -135,8 +135,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Count every in-process run of the refresh job (and stop it in the fast lane)."""
+    """Count every in-process run of the refresh job (and stop it in the fast lane), and
+    start from the documented defaults whatever SENDKPI_* variables the shell has set (the
+    README tells users to set them; tests set their own with `environment`)."""
     import dagster as dg
+
+    for name in [name for name in os.environ if name.startswith("SENDKPI_") and name != "SENDKPI_TEST_LANE"]:
+        os.environ.pop(name)
 
     execute_in_process = dg.JobDefinition.execute_in_process
     fast_lane = os.environ.get("SENDKPI_TEST_LANE") == "fast"

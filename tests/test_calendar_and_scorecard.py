@@ -11,11 +11,16 @@ import pytest
 from pipelines.periods import FinancialQuarter
 from pipelines.scorecard import headline, render
 from tests.conftest import PipelineRun
+from tests.dbt_helpers import run_dbt
 
 
 @pytest.fixture(scope="module")
-def calendar(demo_run: PipelineRun):
-    build = demo_run.data_dir / "build" / "warehouse_build.duckdb"
+def calendar(tmp_path_factory):
+    """int_calendar as dbt builds it (the model reads no data, so no pipeline run is needed)."""
+    work = tmp_path_factory.mktemp("calendar")
+    build = work / "calendar.duckdb"
+    completed = run_dbt(["run", "--select", "int_calendar"], build, work)
+    assert completed.returncode == 0, completed.stdout[-3000:]
     with duckdb.connect(str(build), read_only=True) as connection:
         frame = connection.execute("select * from intermediate.int_calendar").df()
     # DuckDB dates arrive as timestamps; index by the plain date the tests look up.

@@ -8,9 +8,7 @@ their inputs), then `dbt test --select test_type:unit` runs every unit test.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import dagster as dg
@@ -18,8 +16,7 @@ import pytest
 import yaml
 
 from pipelines.sample_data import write_sample_benchmarks
-
-DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
+from tests.dbt_helpers import DBT_PROJECT_DIR as DBT_PROJECT, run_dbt
 
 
 def _declared_unit_tests() -> set[str]:
@@ -31,15 +28,7 @@ def _declared_unit_tests() -> set[str]:
 
 
 def _dbt(arguments: list[str], work: Path) -> subprocess.CompletedProcess:
-    beside_python = Path(sys.executable).parent / "dbt"
-    return subprocess.run(
-        [str(beside_python) if beside_python.exists() else "dbt", *arguments,
-         "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
-         "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
-        env={**os.environ, "SENDKPI_BUILD_DB": str(work / "build" / "warehouse_build.duckdb"),
-             "DBT_USE_COLORS": "false"},
-        capture_output=True, text=True, timeout=900, cwd=DBT_PROJECT,
-    )
+    return run_dbt(arguments, work / "build" / "warehouse_build.duckdb", work)
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,7 @@ and through the demo pipeline run (`demo_run`, shared with the other modules).
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -33,8 +31,8 @@ from pipelines.sample_benchmarks_indicators import (
 )
 from pipelines.sample_data import HOME_LA_OLD_CODE, write_sample_benchmarks
 from tests.conftest import PipelineRun
+from tests.dbt_helpers import run_dbt
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 STAGING = ["stg_dfe__exclusions", "stg_dfe__neet", "stg_dfe__cme"]
 
 GEOGRAPHY = (
@@ -144,19 +142,8 @@ def _write_files(folder: Path, files: dict[str, str]) -> None:
 
 
 def _dbt_build(build_db: Path, work: Path) -> subprocess.CompletedProcess:
-    """dbt build of the three staging models (and the phase seed) on a warehouse, with its own
-    target and log folders so that the project's manifest is left alone."""
-    beside_python = Path(sys.executable).parent / "dbt"
-    executable = str(beside_python) if beside_python.exists() else "dbt"
-    return subprocess.run(
-        [
-            executable, "build", "--select", *STAGING, "dfe_school_phases",
-            "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-            "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
-        ],
-        env={**os.environ, "SENDKPI_BUILD_DB": str(build_db), "DBT_USE_COLORS": "false"},
-        capture_output=True, text=True, timeout=600, cwd=DBT_PROJECT_DIR,
-    )
+    """dbt build of the three staging models (and the phase seed) on a warehouse."""
+    return run_dbt(["build", "--select", *STAGING, "dfe_school_phases"], build_db, work)
 
 
 def _build_warehouse(work: Path, files: dict[str, str]) -> tuple[Path, subprocess.CompletedProcess]:
