@@ -36,6 +36,7 @@ ASSET_CHECK_EVALUATION = "ASSET_CHECK_EVALUATION"
 
 LOAD_LOG_ASSET = "raw/load_log"
 PUBLISH_ASSET = "published/marts"
+DFE_FILES_ASSET = "raw/dfe_files"
 FILE_COUNTS = ("files_seen", "files_loaded", "files_unchanged", "files_rejected", "rows_loaded", "rows_quarantined",
                "files_held", "files_restored", "files_ignored")
 # dbt adds these to every check; they say nothing about why a check failed.
@@ -202,6 +203,16 @@ def summarise_run(events: list, published: bool) -> dict:
             "rows": {key.removeprefix("rows."): value for key, value in publish.items() if key.startswith("rows.")},
         }
 
+    dfe = materialisations.get(DFE_FILES_ASSET)
+    dfe_summary = None
+    if dfe is not None:
+        dfe_summary = {
+            "recognised": dfe.get("files_recognised"),
+            "set_aside": int(dfe.get("files_set_aside") or 0),
+            "neighbour_models": dfe.get("neighbour_models"),
+            "not_loaded": str(dfe.get("files_not_loaded", "") or ""),
+        }
+
     check_list = list(checks.values())
     failed_checks = [check for check in check_list if not check["passed"]]
     reasons = [f"step {failure['step']} failed: {failure['error']}" for failure in failed_steps]
@@ -228,6 +239,7 @@ def summarise_run(events: list, published: bool) -> dict:
             "passed_checks": [check["check"] for check in check_list if check["passed"]],
         },
         "publish": publish_summary,
+        "dfe": dfe_summary,
     }
 
 
@@ -324,6 +336,9 @@ def render_run_report(summary: dict, run_id: str, written_at: datetime, settings
                 for check in summary["checks"]["failed_checks"]]
     if summary["run_failure"] and not summary["failed_steps"]:
         bullets.append(f"the run failed: {_first_line(summary['run_failure'])}")
+    dfe = summary.get("dfe")
+    if dfe and dfe["set_aside"]:
+        bullets.append(f"{dfe['set_aside']} DfE file(s) set aside: their families lack those figures (see DfE files)")
     if summary["published"]:
         lines.append("**Published.** The marts were refreshed.")
         if bullets:
@@ -344,6 +359,15 @@ def render_run_report(summary: dict, run_id: str, written_at: datetime, settings
         lines.append(files_sentence(files))
         if files["table"]:
             lines += ["", files["table"]]
+
+    lines += ["", "## DfE files", ""]
+    if dfe is None:
+        lines.append("Not loaded in this run.")
+    else:
+        lines.append(f"{dfe['recognised']} recognised; {dfe['set_aside']} set aside; neighbour models: "
+                     f"{dfe['neighbour_models'] or 'none'}. Every file and why: `marts.dfe_file_status`.")
+        if dfe["not_loaded"] and dfe["not_loaded"] != "none":
+            lines += ["", "Not loaded:", "", dfe["not_loaded"]]
 
     lines += ["", "## Returns (DSG, NEET, school census)", ""]
     if summary["returns"]:

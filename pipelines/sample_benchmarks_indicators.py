@@ -9,8 +9,9 @@ each family is written in two of DfE's layouts so that both loaders are exercise
 * exclusions by geography, academic years 2019/20-2020/21 with `school_type` (the older
   releases, AP schools labelled "Pupil referral unit") and 2021/22-2023/24 with
   `education_phase`; rates per 100 pupils on roll, to 2 decimal places;
-* NEET and not known 16-17 by characteristics: "end of 2019" to "end of 2022" (calendar-year
-  time_period, the December-February average) under the 2025 release's column names
+* NEET and not known 16-17 by characteristics: 2019/20 to 2022/23 as DfE dates them
+  (calendar-year time_period 2020 to 2023, the year each December-February window ends)
+  under the 2025 release's column names
   (avgcohort, NEETNKprop, ...; no annual change column), 2023/24 (academic-year
   time_period 202324) under the 2026 release's names; percentages to 1 decimal place;
 * CME, academic years 2019/20-2021/22 in the 2024/25 layout (filter_group, filter, number,
@@ -251,7 +252,7 @@ NEET_LABELS = {
     2025: {"ages": {"16": "16", "17": "17", "total": "16-17"},
            "characteristics": {"total": "Total", "ehc_plan": "EHC plan", "sen_support": "SEN support",
                                "no_sen": "No SEN"}},
-    2026: {"ages": {"16": "16", "17": "17", "total": "Total"},
+    2026: {"ages": {"16": "16", "17": "17", "total": "16 to 17"},
            "characteristics": {"total": "Total", "ehc_plan": "Education, health and care plan",
                                "sen_support": "SEN support", "no_sen": "No identified SEN"}},
 }
@@ -324,11 +325,12 @@ def _neet_percentages(counts: pd.DataFrame) -> dict[str, pd.Series]:
 
 
 def _neet_table(counts: pd.DataFrame, release: int) -> pd.DataFrame:
-    """The 2025 layout (calendar-year time_period: 2022 = "end of 2022", the December 2022 to
-    February 2023 average) or the 2026 layout (academic-year time_period 202223)."""
+    """The 2025 layout (calendar-year time_period naming the year the December-February window
+    ends: academic year 2022/23 is 2023, the December 2022 to February 2023 average) or the
+    2026 layout (academic-year time_period 202223)."""
     labels = NEET_LABELS[release]
     if release == 2025:
-        out = _geography(counts, counts["year"].astype(str), "Calendar year")
+        out = _geography(counts, (counts["year"] + 1).astype(str), "Calendar year")
     else:
         out = _geography(counts, counts["year"].map(academic_time_period), "Academic year")
     out["age"] = counts["age"].map(labels["ages"])

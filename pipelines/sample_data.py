@@ -1016,8 +1016,8 @@ Department for Education's published files, so the loaders can be exercised on t
   2019/20-2020/21 with DfE's older `school_type` column (AP schools "Pupil referral unit") and
   2021/22-2023/24 with `education_phase`; rates per 100 pupils on roll, 2 decimal places.
 - `neet_synthetic/`: NEET and not known 16-17 (December-February averages) by age (16, 17, all)
-  and SEN (Total, EHC plan, SEN support, no SEN): "end of 2019" to "end of 2022" as calendar
-  years under the 2025 release's names (avgcohort, NEETNKprop, ...), 2023/24 as academic year
+  and SEN (Total, EHC plan, SEN support, no SEN): 2019/20 to 2022/23 dated as DfE dates them,
+  by the calendar year the December-February window ends (2020 to 2023), under the 2025 release's names (avgcohort, NEETNKprop, ...), 2023/24 as academic year
   202324 under the 2026 release's names (with the annual change in the NEET-or-not-known %).
 - `cme_synthetic/`: children missing education, Total and by SEN provision, 2019/20-2021/22 in
   the 2024/25 layout (filter_group, filter, number, pc, rate) and 2022/23-2023/24 in the 2025/26
@@ -1038,7 +1038,7 @@ Exclusions, NEET and CME quirks: a permanent-exclusion rate that rounds to 0 pri
 (e.g. 953's primary rate in 2021/22); 955's AP permanent exclusions in 2022/23 are `c`; 971's
 special-school and Total rows in 2022/23 are all `x` (a home neighbour without a headline
 figure); 954's NEET and not-known figures for 17-year-olds
-with an EHC plan in "end of 2021" are `c`; 962's CME count with an EHC plan in 2020/21 is
+with an EHC plan in 2021/22 are `c`; 962's CME count with an EHC plan in 2020/21 is
 `low`; 983's CME count with SEN status unknown in 2023/24 is `c`. Authorities' Total rows
 include their suppressed cells; regional and national rows add up the published ones (CME:
 the unrounded ones, then rounded).

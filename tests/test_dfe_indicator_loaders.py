@@ -76,7 +76,8 @@ NEET_2025_COLUMNS = (
 )
 # (geography, age 2026, age 2025, grouping, characteristic 2026, characteristic 2025, measures, annual change)
 NEET_ROWS = [
-    (ENGLAND, "Total", "16-17", "Total", "Total", "Total", "600000,33000,18000,15000,5.5,3,2.5", "0.2"),
+    # ages 16 and 17 together: "16 to 17" (2026 release), "16-17" (2025) or "Total"
+    (ENGLAND, "16 to 17", "16-17", "Total", "Total", "Total", "600000,33000,18000,15000,5.5,3,2.5", "0.2"),
     (
         ENGLAND, "16", "16", "SEND", '"Education, health and care plan"', "EHC plan",
         "13000,1300,900,400,10,6.9,3.1", "-0.4",
@@ -89,7 +90,8 @@ NEET_ROWS = [
 
 def _neet_csv(release: int, *, with_annual_change: bool = False) -> str:
     """2026 names with an academic-year period (202324); 2025 names with DfE's calendar-year
-    period for the same December 2023 to February 2024 average (2023, "end of 2023")."""
+    period for the same December 2023 to February 2024 average: time_period 2024, the year
+    the window ends (SEND-KPIS.md: 2025 = December 2024 to February 2025 = 2024/25)."""
     if release == 2026:
         lines = [f"{GEOGRAPHY},{NEET_2026_COLUMNS}"]
         for geography, age, _, grouping, characteristic, _, measures, change in NEET_ROWS:
@@ -99,7 +101,7 @@ def _neet_csv(release: int, *, with_annual_change: bool = False) -> str:
         lines = [f"{GEOGRAPHY},{NEET_2025_COLUMNS}{extra}"]
         for geography, _, age, grouping, _, characteristic, measures, change in NEET_ROWS:
             tail = f",{change}" if with_annual_change else ""
-            lines.append(f"2023,Calendar year,{geography},{age},{grouping},{characteristic},{measures}{tail}")
+            lines.append(f"2024,Calendar year,{geography},{age},{grouping},{characteristic},{measures}{tail}")
     return "\n".join(lines) + "\n"
 
 
@@ -186,10 +188,16 @@ def _comparable(frame: pd.DataFrame, drop: list[str]) -> list[tuple]:
 
 def test_each_family_has_two_layouts_feeding_one_canonical_table():
     tables = {layout.name: layout.table for layout in LAYOUTS}
-    for table, prefix in [("dfe_exclusions", "dfe_exclusions"), ("dfe_neet", "dfe_neet"), ("dfe_cme", "dfe_cme")]:
+    for table, prefixes, count in [
+        # education_phase, school_type, and the names used up to 2018/19 (fixed_excl, ...)
+        ("dfe_exclusions", {"dfe_exclusions"}, 3),
+        # by characteristics (2025 and 2026 names) and the LA scorecard's two kinds of row
+        ("dfe_neet", {"dfe_neet", "dfe_neet_scorecard"}, 4),
+        ("dfe_cme", {"dfe_cme"}, 2),
+    ]:
         layouts = [layout for layout in LAYOUTS if layout.table == table]
-        assert len(layouts) == 2, tables
-        assert {layout.release_prefix for layout in layouts} == {prefix}
+        assert len(layouts) == count, tables
+        assert {layout.release_prefix for layout in layouts} == prefixes
     assert CANONICAL_TABLES["dfe_exclusions"][-9:] == [
         "education_phase", "num_schools", "headcount", "perm_excl", "perm_excl_rate", "suspension", "susp_rate",
         "one_plus_susp", "one_plus_susp_rate",
@@ -207,7 +215,8 @@ def test_handmade_files_recognised_with_releases_named_by_their_latest_period(ha
     assert {name: value[1:] for name, value in found.items()} == {
         "exclusions/education_phase.csv": ("dfe_exclusions", "dfe_exclusions_2023", 6),
         "exclusions/school_type.csv": ("dfe_exclusions", "dfe_exclusions_2023", 6),
-        # academic year 202324 and DfE's calendar year 2023 ("end of 2023") name one release
+        # academic year 202324 and DfE's calendar year 2024 (the window ending February 2024)
+        # name one release
         "neet/neet_2026.csv": ("dfe_neet", "dfe_neet_2024", 5),
         "neet/neet_2025.csv": ("dfe_neet", "dfe_neet_2024", 5),
         "cme/cme_2025_26.csv": ("dfe_cme", "dfe_cme_2025", 6),
@@ -244,10 +253,10 @@ def test_neet_2025_and_2026_names_and_calendar_and_academic_periods_give_the_sam
 
     assert len(newer) == len(older) == 5
     assert _comparable(newer, ["source_file"]) == _comparable(older, ["source_file"])
-    # "Calendar year" 2023 (DfE's end of 2023: Dec 2023-Feb 2024) and "Academic year" 202324
+    # "Calendar year" 2024 (the window December 2023 to February 2024) and "Academic year" 202324
     assert set(newer["academic_year_start"]) == set(older["academic_year_start"]) == {2023}
     raw = handmade.execute("select distinct time_identifier, time_period from raw.dfe_neet order by 1").fetchall()
-    assert raw == [("Academic year", "202324"), ("Calendar year", "2023")]
+    assert raw == [("Academic year", "202324"), ("Calendar year", "2024")]
     assert sorted(set(zip(newer["age"], newer["characteristic"]))) == [
         ("16", "ehc_plan"), ("16", "no_sen"), ("17", "sen_support"), ("total", "female"), ("total", "total"),
     ]
@@ -371,11 +380,11 @@ def test_an_unknown_school_phase_fails_the_build_instead_of_vanishing(tmp_path):
 @pytest.mark.parametrize(
     ("header", "unknown"),
     [
-        # the pre-2021 exclusions names (fixed-period exclusions before "suspension")
+        # exclusions counted under names no release used
         (
-            f"{GEOGRAPHY},school_type,num_schools,headcount,perm_excl,perm_excl_rate,fixed_excl,fixed_excl_rate,"
-            "one_plus_fixed,one_plus_fixed_rate",
-            "fixed_excl, fixed_excl_rate, one_plus_fixed, one_plus_fixed_rate",
+            f"{GEOGRAPHY},school_type,num_schools,headcount,perm_excl,perm_excl_rate,susp_count,susp_pct,"
+            "one_plus_susp_count,one_plus_susp_pct",
+            "susp_count, susp_pct, one_plus_susp_count, one_plus_susp_pct",
         ),
         (f"{GEOGRAPHY},breakdown_topic,breakdown,children_count,child_percent,rate_per_100", "children_count"),
         (f"{GEOGRAPHY},Age,Characteristic_grouping,Characteristic,cohort,NEETNK_pct", "cohort, neetnk_pct"),
@@ -393,8 +402,9 @@ def test_a_file_of_an_unknown_layout_is_reported_naming_its_columns(tmp_path, he
     assert published.message == (
         f"{folder / 'download.csv'}: layout not recognised; columns not in any known DfE layout: {unknown}"
     )
-    assert connection.execute("select layout, rows_loaded, message from raw.dfe_files").fetchall() == [
-        (None, 0, published.message)
+    # stored with the file named relative to the benchmarks folder, as the marts show it
+    assert connection.execute("select layout, rows_loaded, status, message from raw.dfe_files").fetchall() == [
+        (None, 0, "unrecognised", f"download.csv: layout not recognised; columns not in any known DfE layout: {unknown}")
     ]
     for table in ("dfe_exclusions", "dfe_neet", "dfe_cme"):
         assert connection.execute(f"select count(*) from raw.{table}").fetchone() == (0,)
@@ -450,14 +460,16 @@ def test_sample_writes_both_layouts_of_each_family_with_bom_and_crlf(sample):
 def test_sample_years_do_not_overlap_between_layouts_and_authorities_respect_their_validity(sample):
     for folder, expected in [
         ("exclusions_synthetic", [["201920", "202021"], ["202122", "202223", "202324"]]),
-        ("neet_synthetic", [["2019", "2020", "2021", "2022"], ["202324"]]),
+        # NEET dated by the year its December-February window ends: 2020 is 2019/20
+        ("neet_synthetic", [["2020", "2021", "2022", "2023"], ["202324"]]),
         ("cme_synthetic", [["201920", "202021", "202122"], ["202223", "202324"]]),
     ]:
         frames = [_read(path) for path in _family(sample, folder)]
         periods = sorted((sorted(set(frame["time_period"])) for frame in frames), key=lambda p: p[0])
         assert periods == expected, folder
         every = pd.concat(frames)
-        start = every["time_period"].str[:4].astype(int)
+        # the academic year each row belongs to, by its first calendar year
+        start = every["time_period"].str[:4].astype(int) - (every["time_identifier"] == "Calendar year")
         la = every["old_la_code"]
         assert set(start[la == "951"]) == {2019, 2020}, folder  # abolished 31 March 2021
         assert set(start[la == "952"]) == {2021, 2022, 2023}, folder  # created 1 April 2021
@@ -600,7 +612,7 @@ def test_sample_suppression_symbols_sit_where_the_readme_says(sample):
     assert set(cell(la, year, "Total").iloc[0, 11:]) == {"x"}
     neet = pd.concat([_read(path) for path in _family(sample, "neet_synthetic")], ignore_index=True)
     la, year, age, _ = NEET_CONFIDENTIAL_ROW
-    row = neet[(neet["old_la_code"] == la) & (neet["time_period"] == str(year)) & (neet["Age"] == age)
+    row = neet[(neet["old_la_code"] == la) & (neet["time_period"] == str(year + 1)) & (neet["Age"] == age)
                & (neet["Characteristic"] == "EHC plan")]
     suppressed = ["avgNEETNK", "avgNEET", "avgNK", "NEETNKprop", "NEETprop", "Notknownprop"]
     assert row[suppressed].values.tolist() == [["c"] * 6]

@@ -144,12 +144,17 @@ def test_real_folder_unknown_layouts_reported_with_their_columns_not_loaded(shar
     for name, message in unknown.items():
         assert message.startswith(str(next(f.path for f in files if f.path.name == name)))
     rows = connection.execute(
-        "select file_path, layout, canonical_table, release, rows_loaded, message from raw.dfe_files "
-        "where layout is null order by file_path"
+        "select file_path, layout, canonical_table, release, rows_loaded, message, status, file_name "
+        "from raw.dfe_files where layout is null order by file_path"
     ).fetchall()
     assert {Path(r[0]).name for r in rows} == set(unknown)
-    assert all(r[1:5] == (None, None, None, 0) for r in rows)
-    assert {Path(r[0]).name: r[5] for r in rows} == unknown
+    assert all(r[1:5] == (None, None, None, 0) and r[6] == "unrecognised" for r in rows)
+    # the warehouse records the message with the file named relative to the benchmarks folder
+    # (no server path reaches a mart)
+    assert {Path(r[0]).name: r[5] for r in rows} == {
+        name: message.replace(f"{shared_dfe}/", "") for name, message in unknown.items()
+    }
+    assert all(not r[5].startswith("/") and r[5].startswith(r[7]) for r in rows)
     # nothing of theirs reached a canonical table
     for table in CANONICAL_TABLES:
         sources = {Path(r[0]).name for r in connection.execute(f"select distinct source_file from raw.{table}").fetchall()}
@@ -358,18 +363,29 @@ def test_real_file_recognised_by_header_under_any_name_and_folder(shared_dfe, tm
 
 
 @pytest.mark.real_data
-def test_workbook_recognised_by_header_under_any_name(shared_dfe, tmp_path, connection):
+def test_workbook_recognised_by_header_under_any_name_and_its_model_year_read_from_the_name(
+    shared_dfe, tmp_path, connection
+):
     folder = tmp_path / "benchmarks"
     folder.mkdir()
-    copy = folder / "neighbours.xlsx"
+    # The 2021 and 2025 workbooks share one layout: the model year is in DfE's file name only.
+    copy = folder / "neighbours_2021.xlsx"
     shutil.copyfile(shared_dfe / "reference" / "sn_april_2021.xlsx", copy)
+    unnamed = folder / "neighbours.xlsx"
+    shutil.copyfile(shared_dfe / "reference" / "sn_april_2021.xlsx", unnamed)
 
-    [published] = load_published_folder(connection, folder)
+    files = load_published_folder(connection, folder)
 
-    assert published.recognised and [layout.table for layout in published.layouts] == ["dfe_sn_model_wide"]
+    assert all(published.recognised for published in files)
+    assert {layout.table for published in files for layout in published.layouts} == {"dfe_sn_model_wide"}
     assert connection.execute(
         "select distinct release, release_year, source_file from raw.dfe_sn_model_wide"
     ).fetchall() == [("sn_model_2021", 2021, str(copy))]
+    status, message = connection.execute(
+        "select status, message from raw.dfe_files where file_name = 'neighbours.xlsx'"
+    ).fetchone()
+    assert status == "set_aside"
+    assert "file name must give the model year" in message and "neighbours.xlsx" in message
 
 
 @pytest.mark.real_data
@@ -412,7 +428,7 @@ def test_unknown_header_is_reported_with_its_column_names(tmp_path, connection):
         f"{path}: layout not recognised; columns not in any known DfE layout: widgets_made, widget colour"
     )
     assert connection.execute("select file_path, layout, rows_loaded, message from raw.dfe_files").fetchall() == [
-        (str(path), None, 0, published.message)
+        (str(path), None, 0, published.message.replace(f"{folder}/", ""))
     ]
 
 

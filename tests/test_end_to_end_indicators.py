@@ -427,7 +427,7 @@ NEET_2025_NAMES = {
     "avgneetnk": "avg_neet_nk_count", "neetprop": "neet_percent", "notknownprop": "nk_percent",
     "neetnkprop": "neet_nk_percent",
 }
-NEET_HEADLINE_AGES = {"Total", "16-17"}
+NEET_HEADLINE_AGES = {"Total", "16-17", "16 to 17"}
 # DfE's label for young people with an EHC plan: "EHC plan" up to the 2025 release, spelt out in
 # the 2026 release (the same group, so the same `_ehc_plan` series).
 NEET_EHC_PLAN_LABELS = {"EHC plan", "Education, health and care plan"}
@@ -464,8 +464,9 @@ def published_number(cell: str) -> float:
 
 
 def academic_period(time_period: str, time_identifier: str, calendar_allowed: bool) -> str:
-    """DfE's 202223 ("Academic year") -> '2022/23'; for NEET also 2022 ("Calendar year", the
-    December 2022-February 2023 average) -> '2022/23'."""
+    """DfE's 202223 ("Academic year") -> '2022/23'; for NEET also 2023 ("Calendar year": the
+    year the December-February window ends, here December 2022 to February 2023) -> '2022/23'
+    (SEND-KPIS.md, "Published DfE data")."""
     if time_identifier == "Academic year":
         assert re.fullmatch(r"\d{6}", time_period), time_period
         start = int(time_period[:4])
@@ -473,12 +474,16 @@ def academic_period(time_period: str, time_identifier: str, calendar_allowed: bo
         return academic_year_label(start)
     assert calendar_allowed and time_identifier == "Calendar year", (time_period, time_identifier)
     assert re.fullmatch(r"\d{4}", time_period), time_period
-    return academic_year_label(int(time_period))
+    return academic_year_label(int(time_period) - 1)
 
 
 def release_year(frame: pd.DataFrame) -> int:
-    """The year after the latest time_period in the file (docs/kpis.md "Published values")."""
-    return 1 + max(int(period[:4]) for period in frame["time_period"])
+    """The year after the latest time_period in the file (docs/kpis.md "Published values"); a
+    NEET "Calendar year" period is published in the year it names (its window ends then)."""
+    return max(
+        int(period[:4]) + (identifier != "Calendar year")
+        for period, identifier in zip(frame["time_period"], frame["time_identifier"])
+    )
 
 
 def published_row(frame_row: pd.Series, kpi_id: str, period: str, value_column: str,

@@ -28,16 +28,28 @@
     end
 {%- endmacro %}
 
+{% macro dfe_academic_year_start() -%}
+    {#- The academic year (by its first calendar year) a DfE row belongs to. An academic-year
+        time_period names it (202324 -> 2023). NEET's "Calendar year" time_period names the
+        year in which its December-February window ends: 2025 is the average of December 2024,
+        January and February 2025, i.e. academic year 2024/25 (SEND-KPIS.md, NEET). -#}
+    cast(left(trim(time_period), 4) as integer)
+        - case when lower(trim(time_identifier)) = 'calendar year' then 1 else 0 end
+{%- endmacro %}
+
 {% macro dfe_geography_columns(year_column='calendar_year') -%}
     {#- The provenance and geography every DfE release row starts with, typed and trimmed.
-        The year is the first four digits of time_period: a calendar year (2023), or the
-        first year of an academic year (202223 -> 2022; call with 'academic_year_start').
-        NEET's calendar-year periods give the same: DfE's "end of 2023" (time_period 2023)
-        is the December 2023 to February 2024 average, inside academic year 2023/24. -#}
+        The year is a calendar year (the first four digits of time_period: 2023), or, called
+        with 'academic_year_start', the first year of the academic year the row belongs to
+        (dfe_academic_year_start above). -#}
     release,
     release_year,
     source_file,
+    {% if year_column == 'academic_year_start' -%}
+    {{ dfe_academic_year_start() }} as academic_year_start,
+    {%- else -%}
     cast(left(trim(time_period), 4) as integer) as {{ year_column }},
+    {%- endif %}
     geographic_level,
     nullif(trim(region_code), '') as region_code,
     nullif(trim(region_name), '') as region_name,

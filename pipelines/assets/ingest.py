@@ -95,17 +95,34 @@ def dfe_published_files(context: dg.AssetExecutionContext, warehouse: WarehouseR
     settings = warehouse.settings()
     with warehouse.build_connection() as connection:
         files = load_published_folder(connection, settings.benchmarks_dir)
+        statuses = connection.execute(
+            "select file_name, status, message from raw.dfe_files order by file_name"
+        ).fetchall()
+        models = [row[0] for row in connection.execute(
+            "select distinct release from raw.dfe_sn_model_wide order by 1"
+        ).fetchall()]
     recognised = [published for published in files if published.recognised]
-    for published in files:
-        if not published.recognised:
-            context.log.warning(published.message)
+    for name, status, message in statuses:
+        if status != "loaded":
+            context.log.warning(f"{name}: {message}")
     if not recognised:
         raise dg.Failure(f"No DfE file with a known layout under {settings.benchmarks_dir}")
+    chosen = f"sn_model_{settings.sn_model}"
+    if chosen not in models:
+        # Without the chosen model every neighbour mean would be NULL: not a result to publish.
+        raise dg.Failure(
+            f"The statistical neighbour model chosen in settings (sn_model = {settings.sn_model}) is in no file "
+            f"under {settings.benchmarks_dir}; models found: {', '.join(models) or 'none'}. Add DfE's workbook "
+            f"for that model (its file name gives the year, e.g. sn_may_2025.xlsx) or set sn_model to one found."
+        )
     summary = {
         "benchmarks_dir": str(settings.benchmarks_dir),
         "files_recognised": len(recognised),
-        "files_not_recognised": dg.MetadataValue.md(
-            "\n".join(f"- {published.message}" for published in files if not published.recognised) or "none"
+        "files_set_aside": sum(status == "set_aside" for _, status, _ in statuses),
+        "neighbour_models": ", ".join(models),
+        "files_not_loaded": dg.MetadataValue.md(
+            "\n".join(f"- {name} ({status}): {message}" for name, status, message in statuses if status != "loaded")
+            or "none"
         ),
     }
     for key in DFE_KEYS:

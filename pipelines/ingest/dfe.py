@@ -10,6 +10,7 @@ A CSV whose header matches no known layout is reported, naming its columns.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -44,6 +45,11 @@ class Layout:
     # how the release is named: "<prefix>_<year after the latest time_period>" or a fixed name
     release_prefix: str | None = None
     fixed_release: str | None = None
+    # NEET: a "Calendar year" time_period names the year its December-February window ends
+    # (2025 = December 2024 to February 2025, academic year 2024/25), published that July.
+    calendar_year_is_window_end: bool = False
+    # The release is "<this>_<the four-digit year in the file's name>" (DfE's workbooks).
+    release_from_file_name: str | None = None
     # Reference files are recognised only by their exact header: their few columns also
     # appear in every statistics release.
     exact_header: tuple[str, ...] = ()
@@ -69,6 +75,15 @@ def _same(names: list[str]) -> dict[str, str]:
 
 # Columns not published in a release are stored as DfE's "x" (not available).
 _NOT_IN_RELEASE = "x"
+
+# The LA scorecard data's headline columns (all young people aged 16-17) by canonical name.
+_NEET_SCORECARD_HEADLINE = {
+    "avg_cohort_count": "cohort_djfavg",
+    "neet_nk_percent": "neet_not_known_percent",
+    "neet_percent": "neet_percent",
+    "nk_percent": "notknown_percent",
+    "annual_change_neet_nk_percent": "annual_change_ppts_neet_not_known",
+}
 
 # Exclusions by geography (academic year). Releases up to 2020/21 name the phase column
 # school_type, later ones education_phase (same labels); canonical name: education_phase.
@@ -136,7 +151,7 @@ LAYOUTS: tuple[Layout, ...] = (
         release_prefix="dfe_ehcp",
     ),
     Layout(
-        name="SEN2 management information (2014-2021): 20-week timeliness",
+        name="SEN2 management information (2022 release, CamelCase: 2014-2021): 20-week timeliness",
         table="dfe_ehcp_timeliness",
         columns=_same(_GEOGRAPHY) | {
             "plans_issued_den": "totincexcehc",
@@ -151,12 +166,44 @@ LAYOUTS: tuple[Layout, ...] = (
         release_prefix="dfe_sen2",
     ),
     Layout(
-        name="SEN2 management information (2014-2021): requests for EHC needs assessment",
+        name="SEN2 management information (2022 release, CamelCase: 2014-2021): requests for EHC needs assessment",
         table="dfe_ehcp_requests",
         columns=_same(_GEOGRAPHY) | {
             "requests_received_in_year": "inreqehc",
             "requests_decided_not_to_assess": "assrefusedehc",
             "request_not_assess_pc": "assrefusedehc_pc",
+        },
+        constants={
+            "breakdown_topic": "All requests for EHC needs assessments",
+            "breakdown": "All requests for EHC needs assessments",
+            "requests_decided_to_assess": _NOT_IN_RELEASE,
+            "request_outcome_six_weeks": _NOT_IN_RELEASE,
+            "request_outcome_over_6_weeks": _NOT_IN_RELEASE,
+            "request_outcome_six_weeks_pc": _NOT_IN_RELEASE,
+        },
+        release_prefix="dfe_sen2",
+    ),
+    Layout(
+        name="SEN2 management information (2023 release, snake_case: 2014-2022): 20-week timeliness",
+        table="dfe_ehcp_timeliness",
+        columns=_same(_GEOGRAPHY) | {
+            "plans_issued_den": "tot_inc_exc_ehc",
+            "plans_issued_den_ex": "tot_no_exc_ehc",
+            "plans_issued_within_20_weeks": "inc_exc_20week_ehc",
+            "plans_issued_20_weeks_ex": "no_exc_20week_ehc",
+            "pc_plans_issued_within_20_weeks": "inc_exc_20week_rate",
+            "pc_plans_issued_20_weeks_ex": "no_exc_20week_rate",
+        },
+        constants={"breakdown_topic": "All EHC plans issued", "breakdown": "All EHC plans issued"},
+        release_prefix="dfe_sen2",
+    ),
+    Layout(
+        name="SEN2 management information (2023 release, snake_case: 2014-2022): requests for EHC needs assessment",
+        table="dfe_ehcp_requests",
+        columns=_same(_GEOGRAPHY) | {
+            "requests_received_in_year": "inreq_ehc",
+            "requests_decided_not_to_assess": "ass_refused_ehc",
+            "request_not_assess_pc": "ass_refused_ehc_pc",
         },
         constants={
             "breakdown_topic": "All requests for EHC needs assessments",
@@ -181,10 +228,24 @@ LAYOUTS: tuple[Layout, ...] = (
         release_prefix="dfe_exclusions",
     ),
     Layout(
+        name="Exclusions by geography (fixed_excl names, releases up to 2018/19)",
+        table="dfe_exclusions",
+        # Suspensions were "fixed period exclusions" until the 2019/20 release.
+        columns=_same([c for c in _GEOGRAPHY + _EXCLUSIONS_MEASURES if "susp" not in c]) | {
+            "education_phase": "school_type",
+            "suspension": "fixed_excl",
+            "susp_rate": "fixed_excl_rate",
+            "one_plus_susp": "one_plus_fixed",
+            "one_plus_susp_rate": "one_plus_fixed_rate",
+        },
+        release_prefix="dfe_exclusions",
+    ),
+    Layout(
         name="NEET and not known 16-17 by characteristics (2026 release names)",
         table="dfe_neet",
         columns=_same(_GEOGRAPHY + _NEET_FILTERS + _NEET_2026_MEASURES),
         release_prefix="dfe_neet",
+        calendar_year_is_window_end=True,
     ),
     Layout(
         name="NEET and not known 16-17 by characteristics (2025 release names: avgcohort, NEETNKprop, ...)",
@@ -194,6 +255,34 @@ LAYOUTS: tuple[Layout, ...] = (
         constants={"annual_change_neet_nk_percent": _NOT_IN_RELEASE},
         optional={"annual_change_neet_nk_percent": "annual_change_neetnk"},
         release_prefix="dfe_neet",
+        calendar_year_is_window_end=True,
+    ),
+    Layout(
+        name="NEET and participation LA scorecard data (UD_NEETNK_LA_dashboard): all young people",
+        table="dfe_neet",
+        columns=_same(_GEOGRAPHY + ["age"]) | _NEET_SCORECARD_HEADLINE,
+        constants={
+            "characteristic_grouping": "Total", "characteristic": "Total",
+            "avg_neet_nk_count": _NOT_IN_RELEASE, "avg_neet_count": _NOT_IN_RELEASE, "avg_nk_count": _NOT_IN_RELEASE,
+        },
+        release_prefix="dfe_neet_scorecard",
+        calendar_year_is_window_end=True,
+    ),
+    Layout(
+        name="NEET and participation LA scorecard data (UD_NEETNK_LA_dashboard): with an EHC plan",
+        table="dfe_neet",
+        # The scorecard publishes only the NEET-or-not-known share for young people with an
+        # EHC plan (and their share of the cohort, not a count): the rest is not published.
+        columns=_same(_GEOGRAPHY + ["age"]) | {"neet_nk_percent": "neet_nk_ehcp_percent"},
+        constants={
+            "characteristic_grouping": "SEN provision", "characteristic": "EHC plan",
+            "avg_cohort_count": _NOT_IN_RELEASE, "avg_neet_nk_count": _NOT_IN_RELEASE,
+            "avg_neet_count": _NOT_IN_RELEASE, "avg_nk_count": _NOT_IN_RELEASE,
+            "neet_percent": _NOT_IN_RELEASE, "nk_percent": _NOT_IN_RELEASE,
+            "annual_change_neet_nk_percent": _NOT_IN_RELEASE,
+        },
+        release_prefix="dfe_neet_scorecard",
+        calendar_year_is_window_end=True,
     ),
     Layout(
         name="Children missing education (2025/26 release: breakdown_topic, child_count, rate_per_100)",
@@ -224,12 +313,15 @@ LAYOUTS: tuple[Layout, ...] = (
         fixed_release="sn_model_2025",
     ),
     Layout(
-        name="Statistical neighbours 2021 model (workbook: SN1..SN10 with closeness)",
+        name="Statistical neighbours model (DfE workbook: SN1..SN10 with closeness)",
         table="dfe_sn_model_wide",
         columns={"old_la_code": "la_num", "la_name": "la_name"}
         | {f"sn_{rank}": f"sn{rank}" for rank in range(1, 11)}
         | {f"sn_{rank}p": f"sn{rank}_snp" for rank in range(1, 11)},
-        fixed_release="sn_model_2021",
+        # The 2021 and 2025 workbooks share one layout and carry no model year in their cells
+        # or document properties: DfE names it in the file name (sn_april_2021.xlsx,
+        # sn_may_2025.xlsx), so the release is "sn_model_<year in the file name>".
+        release_from_file_name="sn_model",
     ),
     Layout(
         name="Local authority codes with dates of operation",
@@ -263,6 +355,10 @@ for _layout in LAYOUTS:
 # Provenance on every canonical row: the release, the year it was published (releases are
 # ordered by it: "dfe_sen2_2022" must not outrank "dfe_ehcp_2025" by name), the file.
 PROVENANCE = ["release", "release_year", "source_file"]
+
+
+class SetAside(Exception):
+    """A recognised file that cannot be used: the message says why (the run goes on)."""
 
 
 @dataclass(frozen=True)
@@ -353,21 +449,31 @@ def _select_list(layout: Layout, header: list[str]) -> str:
     return ", ".join(published + constants)
 
 
-def _release(connection: duckdb.DuckDBPyConnection, layout: Layout, relation_sql: str, params: list) -> tuple[str, int | None]:
-    """(release name, year published). DfE publishes each calendar year's statistics the
-    following June, so data to 2024 is the 2025 release.
+def _release(connection: duckdb.DuckDBPyConnection, layout: Layout, relation_sql: str, params: list,
+             path: Path) -> tuple[str, int | None]:
+    """(release name, year published), from the latest period in the file.
 
-    The year is the first four digits of the latest time_period plus one, whatever the
-    time_identifier: an academic year 202324 gives 2024, as does NEET's calendar year 2023
-    (DfE's "end of 2023", the December 2023 to February 2024 average, i.e. 2023/24), so the
-    two NEET conventions for one period name the same release year."""
+    The year is the first four digits of the latest time_period plus one: DfE publishes a
+    calendar year's statistics (EHC plans) the following June, so data to 2024 is the 2025
+    release, and an academic year 202324 gives 2024. NEET's "Calendar year" 2025 is the
+    window ending February 2025 (2024/25), published in July 2025: 2025, the same release
+    year as the academic-year form 202425 of that period."""
     if layout.fixed_release:
         year = layout.fixed_release.rsplit("_", 1)[-1]
         return layout.fixed_release, int(year) if year.isdigit() else None
+    if layout.release_from_file_name:
+        years = re.findall(r"(?<!\d)(20\d\d)(?!\d)", path.stem)
+        if len(years) != 1:
+            raise SetAside(f"its file name must give the model year once (as DfE names it: sn_may_2025.xlsx); "
+                           f"found {years or 'none'} in {path.name}")
+        return f"{layout.release_from_file_name}_{years[0]}", int(years[0])
+    window_end = "lower(trim(time_identifier)) = 'calendar year'" if layout.calendar_year_is_window_end else "false"
     latest = connection.execute(
-        f"select max(try_cast(left(time_period, 4) as integer)) from {relation_sql}", params
+        f"select max(try_cast(left(time_period, 4) as integer) + case when {window_end} then 0 else 1 end) "
+        f"from {relation_sql}",
+        params,
     ).fetchone()[0]
-    return f"{layout.release_prefix}_{latest + 1}", latest + 1
+    return f"{layout.release_prefix}_{latest}", latest
 
 
 def recreate_tables(connection: duckdb.DuckDBPyConnection) -> None:
@@ -375,8 +481,9 @@ def recreate_tables(connection: duckdb.DuckDBPyConnection) -> None:
     on every load: a warehouse built by an earlier version gets the current columns."""
     connection.execute("create schema if not exists raw")
     connection.execute(
-        "create or replace table raw.dfe_files (file_path varchar, file_sha256 varchar, layout varchar, "
-        "canonical_table varchar, release varchar, rows_loaded integer, message varchar, loaded_at timestamp)"
+        "create or replace table raw.dfe_files (file_path varchar, file_name varchar, file_sha256 varchar, "
+        "layout varchar, canonical_table varchar, release varchar, status varchar, rows_loaded integer, "
+        "message varchar, loaded_at timestamp)"
     )
     for table, columns in CANONICAL_TABLES.items():
         definitions = ", ".join(
@@ -386,13 +493,16 @@ def recreate_tables(connection: duckdb.DuckDBPyConnection) -> None:
 
 
 def load_published_folder(connection: duckdb.DuckDBPyConnection, folder: Path) -> list[PublishedFile]:
-    """Replace the canonical tables with what the folder holds now, in one transaction."""
+    """Replace the canonical tables with what the folder holds now, in one transaction. A file
+    that cannot be read or whose rows break a rule is set aside (raw.dfe_files says why) and
+    the others load: one odd download never stops every family."""
     files = discover(folder)
     connection.execute("begin transaction")
     try:
         recreate_tables(connection)
         for published in files:
-            _load_one(connection, published)
+            _load_one(connection, published, folder)
+        set_aside_conflicting_neighbour_models(connection)
         connection.execute("commit")
     except BaseException:
         connection.execute("rollback")
@@ -400,36 +510,145 @@ def load_published_folder(connection: duckdb.DuckDBPyConnection, folder: Path) -
     return files
 
 
-def _load_one(connection: duckdb.DuckDBPyConnection, published: PublishedFile) -> None:
+# Rules every mapped row must meet before it reaches the warehouse, per canonical table:
+# (column, SQL condition on the mapped rows, the rule in words). Rows at School level are
+# not benchmarks: they are dropped with a note, never counted as breaking a rule.
+GEOGRAPHIC_LEVELS = ("National", "Regional", "Local authority")
+NEET_AGE_LABELS = ("16", "17", "16-17", "16 to 17", "total")
+ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
+    table: [("geographic_level", f"geographic_level in {GEOGRAPHIC_LEVELS}", f"one of {', '.join(GEOGRAPHIC_LEVELS)}")]
+    for table in ("dfe_ehcp_timeliness", "dfe_ehcp_requests", "dfe_ehcp_assessments", "dfe_ehcp_annual_reviews",
+                  "dfe_exclusions", "dfe_neet", "dfe_cme")
+}
+ROW_RULES["dfe_neet"].append(
+    ("age", f"lower(trim(age)) in {NEET_AGE_LABELS}", f"an age label DfE uses ({', '.join(NEET_AGE_LABELS)})")
+)
+
+
+def _record(connection, published: PublishedFile, folder: Path, sha256: str, layout: Layout | None,
+            release: str | None, status: str, rows: int, message: str) -> None:
+    connection.execute(
+        "insert into raw.dfe_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [str(published.path), _name_in(published.path, folder), sha256, layout.name if layout else None,
+         layout.table if layout else None, release, status, rows,
+         message.replace(f"{folder}/", ""), datetime.now()],
+    )
+
+
+def _name_in(path: Path, folder: Path) -> str:
+    """The file's name relative to the benchmarks folder: what reports and marts show."""
+    try:
+        return str(path.relative_to(folder))
+    except ValueError:
+        return path.name
+
+
+def _broken_rules(connection: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """What the mapped rows in `dfe_candidate` break, one sentence per rule."""
+    broken = []
+    for column, condition, rule in ROW_RULES.get(table, []):
+        count, examples = connection.execute(
+            f"select count(*), string_agg(distinct coalesce({column}, 'NULL'), ', ') "
+            f"from dfe_candidate where not coalesce({condition}, false)"
+        ).fetchone()
+        if count:
+            broken.append(f"column {column}: {count} rows are not {rule} (found: {examples[:200]})")
+    return broken
+
+
+def _load_one(connection: duckdb.DuckDBPyConnection, published: PublishedFile, folder: Path) -> None:
     path = published.path
     sha256 = file_sha256(path)
-    now = datetime.now()
     if not published.recognised:
-        connection.execute(
-            "insert into raw.dfe_files values (?, ?, null, null, null, 0, ?, ?)", [str(path), sha256, published.message, now]
-        )
+        _record(connection, published, folder, sha256, None, None, "unrecognised", 0, published.message)
         return
-    if path.suffix.lower() == ".xlsx":
-        rows = read_workbook_rows(path, lambda found: set(published.header) == found)
-        connection.register("workbook_rows", rows)
-        relation_sql, params, header = "workbook_rows", [], published.header
-    else:
-        relation_sql, params = "read_csv(?, all_varchar = true, header = true)", [str(path)]
-        header = _real_header(connection, path)
-    for layout in published.layouts:
-        release, release_year = _release(connection, layout, relation_sql, params)
-        columns = ", ".join([*PROVENANCE, *layout.canonical_columns])
-        connection.execute(
-            f"insert into raw.{layout.table} ({columns}) "
-            f"select ?, ?, ?, {_select_list(layout, header)} from {relation_sql}",
-            [release, release_year, str(path), *params],
+    try:
+        if path.suffix.lower() == ".xlsx":
+            rows = read_workbook_rows(path, lambda found: set(published.header) == found)
+            connection.register("workbook_rows", rows)
+            relation_sql, params, header = "workbook_rows", [], published.header
+        else:
+            relation_sql, params = "read_csv(?, all_varchar = true, header = true)", [str(path)]
+            header = _real_header(connection, path)
+        for layout in published.layouts:
+            _load_layout(connection, published, folder, sha256, layout, relation_sql, params, header)
+    except duckdb.Error as error:
+        # Unreadable (truncated, ragged, wrong encoding): set aside, naming DuckDB's reason
+        # (it gives the line and column), and let every other file load.
+        reason = str(error).splitlines()[0][:400]
+        for layout in published.layouts:
+            connection.execute(f"delete from raw.{layout.table} where source_file = ?", [str(path)])
+        connection.execute("delete from raw.dfe_files where file_path = ?", [str(path)])
+        _record(connection, published, folder, sha256, published.layouts[0], None, "set_aside", 0,
+                f"set aside: the file cannot be read as {published.layouts[0].name}: {reason}")
+    finally:
+        if path.suffix.lower() == ".xlsx":
+            connection.unregister("workbook_rows")
+
+
+def _load_layout(connection, published: PublishedFile, folder: Path, sha256: str, layout: Layout,
+                 relation_sql: str, params: list, header: list[str]) -> None:
+    path = published.path
+    try:
+        release, release_year = _release(connection, layout, relation_sql, params, path)
+    except SetAside as reason:
+        _record(connection, published, folder, sha256, layout, None, "set_aside", 0, f"set aside: {reason}")
+        return
+    connection.execute(
+        f"create or replace temp table dfe_candidate as "
+        f"select ? as release, ? as release_year, ? as source_file, {_select_list(layout, header)} from {relation_sql}",
+        [release, release_year, str(path), *params],
+    )
+    school_rows = connection.execute(
+        "delete from dfe_candidate where geographic_level = 'School' returning 1"
+    ).fetchall() if "geographic_level" in layout.columns else []
+    notes = [f"{len(school_rows)} school-level rows ignored (not benchmarks)"] if school_rows else []
+    rows = connection.execute("select count(*) from dfe_candidate").fetchone()[0]
+    broken = _broken_rules(connection, layout.table)
+    if rows == 0:
+        broken.append("no England, region or authority rows")
+    if broken:
+        _record(connection, published, folder, sha256, layout, release, "set_aside", 0,
+                "set aside: " + "; ".join(broken + notes))
+        return
+    connection.execute(f"insert into raw.{layout.table} by name select * from dfe_candidate")
+    _record(connection, published, folder, sha256, layout, release, "loaded", rows,
+            "; ".join([f"loaded {rows} rows", *notes]))
+
+
+def set_aside_conflicting_neighbour_models(connection: duckdb.DuckDBPyConnection) -> None:
+    """Two files giving one neighbour model with different lists: neither can be trusted, so
+    both are set aside, each naming the other; files agreeing on a model are kept once."""
+    conflicts = connection.execute("""
+        with lists as (
+            select release, source_file, old_la_code,
+                   list_transform(list_value(sn_1, sn_2, sn_3, sn_4, sn_5, sn_6, sn_7, sn_8, sn_9, sn_10), lambda code: nullif(trim(code), '')) as neighbours
+            from raw.dfe_sn_model_wide
         )
-        rows = connection.execute(
-            f"select count(*) from raw.{layout.table} where source_file = ? and release = ?", [str(path), release]
-        ).fetchone()[0]
+        select distinct first.release, first.source_file, second.source_file
+        from lists as first
+        inner join lists as second
+            on second.release = first.release and second.old_la_code = first.old_la_code
+           and second.source_file <> first.source_file
+        where first.neighbours <> second.neighbours
+    """).fetchall()
+    for release, source_file, other in conflicts:
+        differing = connection.execute("""
+            select count(distinct first.old_la_code) from raw.dfe_sn_model_wide as first
+            inner join raw.dfe_sn_model_wide as second
+                on second.old_la_code = first.old_la_code and second.release = first.release
+            where first.source_file = ? and second.source_file = ?
+              and list_transform(list_value(first.sn_1, first.sn_2, first.sn_3, first.sn_4, first.sn_5,
+                                            first.sn_6, first.sn_7, first.sn_8, first.sn_9, first.sn_10),
+                                 lambda code: nullif(trim(code), ''))
+               <> list_transform(list_value(second.sn_1, second.sn_2, second.sn_3, second.sn_4, second.sn_5,
+                                            second.sn_6, second.sn_7, second.sn_8, second.sn_9, second.sn_10),
+                                 lambda code: nullif(trim(code), ''))
+        """, [source_file, other]).fetchone()[0]
         connection.execute(
-            "insert into raw.dfe_files values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [str(path), sha256, layout.name, layout.table, release, rows, f"loaded {rows} rows", now],
+            "update raw.dfe_files set status = 'set_aside', rows_loaded = 0, message = ? where file_path = ?",
+            [f"set aside: it gives the {release} neighbour model, as {Path(other).name} does, with different "
+             f"neighbours for {differing} authorities: keep the right one in the benchmarks folder", source_file],
         )
-    if path.suffix.lower() == ".xlsx":
-        connection.unregister("workbook_rows")
+    for source_file in {row[1] for row in conflicts}:
+        connection.execute("delete from raw.dfe_sn_model_wide where source_file = ?", [source_file])

@@ -1,12 +1,13 @@
--- DfE's NEET and not known 16-17 by characteristics, one row per geography, year, age and
--- characteristic: numbers typed, a suppression symbol kept as its reason (never 0).
--- DfE's headline is the average of December, January and February. Releases date it either
--- as an academic year (202324) or as a calendar year (2023 = DfE's "end of 2023", the
--- December 2023 to February 2024 average): both are academic year 2023/24 here.
+-- DfE's NEET and not known 16-17, one row per geography, year, age and characteristic, from
+-- the by-characteristics releases and the LA scorecard data: numbers typed, a suppression
+-- symbol kept as its reason (never 0). DfE's headline is the average of December, January
+-- and February; time_period 2025 ("Calendar year") is the window ending February 2025, i.e.
+-- academic year 2024/25 (macro dfe_academic_year_start). Ages 16 and 17 together are
+-- labelled "16-17", "16 to 17" or "Total" depending on the release: all are 'total' here.
 select
     {{ dfe_geography_columns('academic_year_start') }},
     case
-        when lower(trim(age)) in ('16-17', 'total') then 'total'
+        when lower(trim(age)) in ('16-17', '16 to 17', 'total') then 'total'
         else lower(trim(age))
     end as age,
     lower(nullif(trim(characteristic_grouping), '')) as characteristic_group,
