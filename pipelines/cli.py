@@ -48,11 +48,20 @@ def _published(events) -> bool:
     )
 
 
-def materialise(settings: Settings, quarter: str | None = None) -> int:
-    """Every quarter's files (the default) or one quarter's, then marts and publishing."""
+def materialise(settings: Settings, quarter: str | None = None, full_refresh: bool = False) -> int:
+    """Every quarter's files (the default) or one quarter's, then marts and publishing. With
+    nothing changed since the last published run (files, settings, code), nothing to do."""
     from pipelines.definitions import defs
+    from pipelines.fingerprint import unchanged_since_published
     from pipelines.partitions import all_quarters_tags
     from pipelines.run_report import files_sentence, summarise_run, write_run_report
+
+    if not quarter and not full_refresh:
+        last_run = unchanged_since_published(settings)
+        if last_run:
+            print(f"Nothing changed since run {last_run} published (raw files, DfE files, settings, code): "
+                  f"nothing to do. `sendkpi materialise --full-refresh` rebuilds anyway.")
+            return 0
 
     scope_text = f"quarter {quarter}" if quarter else "all quarters"
     print(f"Materialising {scope_text} for LA {settings.home_la}: raw files from {settings.raw_dir}, "
@@ -161,10 +170,10 @@ def scorecard(settings: Settings) -> int:
 
 
 def sample(settings: Settings) -> int:
-    from pipelines.ingest.keys import only_synthetic_extracts
+    from pipelines.ingest.keys import only_bundled_sample_extracts
     from pipelines.sample_data import write_sample_benchmarks, write_sample_extracts
 
-    if not only_synthetic_extracts(settings):
+    if not only_bundled_sample_extracts(settings):
         print(f"{settings.raw_dir} holds real extracts: the synthetic sample is not mixed with them. "
               "Run the demo with SENDKPI_DATA_DIR set to another folder.", file=sys.stderr)
         return 1
@@ -216,6 +225,9 @@ def accept(settings: Settings, path: Path, extract: str | None) -> int:
         except (LookupError, OSError) as error:
             print(str(error), file=sys.stderr)
             return 1
+    from pipelines.fingerprint import forget_published
+
+    forget_published(settings)  # the ledger changed: the next run must rebuild
     print("Run `sendkpi materialise` to rebuild and publish the marts with it.")
     return 0
 
@@ -250,6 +262,8 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("materialise", help="load, validate, build, test and publish")
     run.add_argument("--quarter", help="load only this financial quarter's files, e.g. 2023-24_Q2")
+    run.add_argument("--full-refresh", action="store_true",
+                     help="run even when nothing changed since the last published run")
     check = commands.add_parser("validate", help="check one extract file, loading nothing")
     check.add_argument("file", type=Path)
     check.add_argument("--extract", help="extract or returns folder name (neet, school_census, dsg) when the file is not in its folder")
@@ -273,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         if arguments.command == "materialise":
-            return materialise(settings, _checked_quarter(arguments.quarter))
+            return materialise(settings, _checked_quarter(arguments.quarter), arguments.full_refresh)
         if arguments.command == "validate":
             return validate(settings, arguments.file, arguments.extract)
         if arguments.command == "scorecard":

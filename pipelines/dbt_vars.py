@@ -37,5 +37,12 @@ def dsg_vars(dsg: DsgSettings) -> dict[str, object]:
 
 
 def dbt_environment(settings: Settings) -> dict[str, str]:
-    """Environment for the dbt subprocess: profiles.yml reads the build warehouse path here."""
-    return {"SENDKPI_BUILD_DB": str(settings.build_warehouse_path)}
+    """Environment for the dbt subprocess: profiles.yml reads the build warehouse path and
+    DuckDB's memory limit, threads and spill folder here."""
+    settings.duckdb_spill_dir.mkdir(parents=True, exist_ok=True)
+    return {
+        "SENDKPI_BUILD_DB": str(settings.build_warehouse_path),
+        "SENDKPI_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
+        "SENDKPI_DUCKDB_THREADS": str(settings.duckdb_threads),
+        "SENDKPI_DUCKDB_SPILL_DIR": str(settings.duckdb_spill_dir),
+    }

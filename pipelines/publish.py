@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.settings import Settings
+from pipelines.warehouse import sql_string
 
 PUBLISHED_SCHEMAS = ("marts", "reference")
 
@@ -61,7 +62,7 @@ def publish(settings: Settings) -> Published:
     row_counts: dict[str, int] = {}
     connection = duckdb.connect(str(staged_warehouse))
     try:
-        connection.execute(f"attach '{settings.build_warehouse_path}' as build (read_only)")
+        connection.execute(f"attach {sql_string(settings.build_warehouse_path)} as build (read_only)")
         for schema in PUBLISHED_SCHEMAS:
             connection.execute(f"create schema {schema}")
             for table in _tables(connection, "build", schema):
@@ -73,7 +74,7 @@ def publish(settings: Settings) -> Published:
         for table in _tables(connection, published_catalog, "marts"):
             final = settings.marts_dir / f"{table}.parquet"
             staged = _temporary_name(final)
-            connection.execute(f"copy marts.{table} to '{staged}' (format parquet)")
+            connection.execute(f"copy marts.{table} to {sql_string(staged)} (format parquet)")
             renames.append((staged, final))
         connection.execute("detach build")
     finally:

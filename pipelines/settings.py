@@ -32,7 +32,15 @@ _DEFAULTS = {
     "first_quarter": "2014-15_Q1",
     "max_case_loss_pct": 25,
     "max_quarantined_pct": 50,
+    # DuckDB's memory and threads, in the loader and in dbt: past the limit, large
+    # intermediates spill to build/duckdb_spill instead of growing the process (docs/performance.md).
+    "duckdb_memory_limit": "1GB",
+    "duckdb_threads": 2,
 }
+
+# Published counts below this are suppressed: the usual rule for children's data (SEND-KPIS.md,
+# "Handling children's data"). The setting may raise the threshold, never lower it.
+MIN_SMALL_COUNT_THRESHOLD = 5
 
 # DfE's explore education statistics public API, version 1 (`sendkpi benchmarks fetch`).
 DEFAULT_EES_API_URL = "https://api.education.gov.uk/statistics/v1"
@@ -94,6 +102,13 @@ class Settings:
     max_quarantined_pct: float = 50.0
     fetch: FetchSettings = field(default_factory=FetchSettings)
     dsg: DsgSettings = field(default_factory=DsgSettings)
+    duckdb_memory_limit: str = "1GB"
+    duckdb_threads: int = 2
+
+    @property
+    def duckdb_spill_dir(self) -> Path:
+        """Where DuckDB writes what does not fit in duckdb_memory_limit."""
+        return self.build_dir / "duckdb_spill"
 
     @property
     def raw_dir(self) -> Path:
@@ -268,6 +283,21 @@ def _quarter_label(value: object) -> str:
     return found.label
 
 
+def _memory_limit(value: object) -> str:
+    """DuckDB's memory_limit: a size like 1GB, 512MB, 2GiB."""
+    text = str(value).strip().replace(" ", "")
+    if not re.fullmatch(r"\d+(\.\d+)?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", text, re.IGNORECASE):
+        raise SettingsError(f"duckdb_memory_limit must be a size like 1GB or 512MB, not {value!r}")
+    return text
+
+
+def _positive_whole_number(value: object, name: str) -> int:
+    number = _whole_number(value, name)
+    if number < 1:
+        raise SettingsError(f"{name} must be at least 1, not {value!r}")
+    return number
+
+
 def load_settings(config_file: Path = CONFIG_FILE) -> Settings:
     """Read the settings now (environment variables are looked up on every call)."""
     values = {**_DEFAULTS, **_read_config_file(config_file)}
@@ -285,6 +315,12 @@ def load_settings(config_file: Path = CONFIG_FILE) -> Settings:
         else data_dir / "sample_benchmarks"
     )
     threshold = _whole_number(values["small_count_threshold"], "small_count_threshold")
+    if threshold < MIN_SMALL_COUNT_THRESHOLD:
+        raise SettingsError(
+            f"small_count_threshold {threshold} is below the minimum of {MIN_SMALL_COUNT_THRESHOLD}: counts "
+            f"below {MIN_SMALL_COUNT_THRESHOLD} (and figures derived from them) are never published. Raise it, "
+            "do not lower it."
+        )
     home_la = str(values["home_la"]).strip()
     if not home_la:
         raise SettingsError("home_la is empty: set SENDKPI_HOME_LA to an old or new LA code")
@@ -300,4 +336,6 @@ def load_settings(config_file: Path = CONFIG_FILE) -> Settings:
         max_quarantined_pct=_percentage(values["max_quarantined_pct"], "max_quarantined_pct"),
         fetch=fetch,
         dsg=dsg,
+        duckdb_memory_limit=_memory_limit(values["duckdb_memory_limit"]),
+        duckdb_threads=_positive_whole_number(values["duckdb_threads"], "duckdb_threads"),
     )

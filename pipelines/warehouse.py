@@ -69,11 +69,17 @@ create table if not exists raw.quarantine (
 LOCK_WAIT_SECONDS = 60
 
 
-def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+def sql_string(text: object) -> str:
+    """A value as an SQL string literal, quotes doubled: for the few statements DuckDB does not
+    take parameters in (ATTACH, COPY ... TO), so a path holding ' cannot break them."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _open(path: Path, read_only: bool, config: dict[str, str]) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
     while True:
         try:
-            return duckdb.connect(str(path.resolve()), read_only=read_only)
+            return duckdb.connect(str(path.resolve()), read_only=read_only, config=config)
         except duckdb.IOException as error:
             if "lock" not in str(error).lower() or time.monotonic() > deadline:
                 raise
@@ -81,9 +87,20 @@ def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 
 @contextmanager
-def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(path: Path, *, read_only: bool = False, memory_limit: str | None = None, threads: int | None = None,
+            spill_dir: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to a warehouse file; with the settings' memory limit, threads and spill
+    folder when given (the pipeline's writes), so large loads spill instead of growing."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    connection = _open(path, read_only)
+    config = {}
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    if threads:
+        config["threads"] = str(threads)
+    if spill_dir:
+        spill_dir.mkdir(parents=True, exist_ok=True)
+        config["temp_directory"] = str(spill_dir.resolve())
+    connection = _open(path, read_only, config)
     try:
         yield connection
     finally:

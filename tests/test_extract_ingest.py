@@ -17,7 +17,7 @@ import pytest
 
 from pipelines.ingest.extracts import FileOutcome, load_extract_folder
 from pipelines.ingest.keys import pseudonymisation_key
-from pipelines.settings import DEMO_PSEUDONYMISATION_KEY, Settings, SettingsError
+from pipelines.settings import Settings, SettingsError
 from pipelines.warehouse import ensure_raw_tables
 from schemas import EXTRACTS
 from tests.extract_helpers import (
@@ -865,12 +865,15 @@ def _settings(data_dir: Path, key: str | None) -> Settings:
                     sn_model="2025", small_count_threshold=5, pseudonymisation_key=key)
 
 
-def test_no_key_and_only_synthetic_files_uses_the_demo_key(tmp_path):
+def test_no_key_and_files_merely_named_synthetic_refuses(tmp_path):
+    # The demo key is for the bundled sample's own files (by content, tests/test_keys.py):
+    # a name saying "synthetic" proves nothing.
     raw = tmp_path / "raw"
     extract_file(raw, "ehc_requests", GOOD["ehc_requests"], name=f"ehc_requests_synthetic_{Q2}.csv")
     extract_file(raw, "advice_requests", GOOD["advice_requests"], name=f"advice_requests_SYNTHETIC_{Q2}.xlsx")
 
-    assert pseudonymisation_key(_settings(tmp_path, None)) == DEMO_PSEUDONYMISATION_KEY
+    with pytest.raises(SettingsError, match="not the bundled synthetic sample"):
+        pseudonymisation_key(_settings(tmp_path, None))
 
 
 def test_no_key_and_a_real_looking_file_refuses(tmp_path):
@@ -885,7 +888,7 @@ def test_no_key_and_a_real_looking_file_refuses(tmp_path):
 def test_configured_key_is_used_even_for_synthetic_files(tmp_path):
     extract_file(tmp_path / "raw", "ehc_requests", GOOD["ehc_requests"], name=f"ehc_requests_synthetic_{Q2}.csv")
 
-    assert pseudonymisation_key(_settings(tmp_path, "the real secret")) == "the real secret"
+    assert pseudonymisation_key(_settings(tmp_path, "the real secret, 2026")) == "the real secret, 2026"
 
 
 def test_validate_real_file_without_a_key_refuses(tmp_path, monkeypatch, capsys):

@@ -95,3 +95,13 @@ def test_real_extract_without_a_key_refuses_to_start(tmp_path: Path):
     messages = step_failure_messages(run)
     assert "No pseudonymisation key" in messages
     assert not (tmp_path / "marts" / "kpi_comparison.parquet").exists()
+
+
+def test_a_data_folder_whose_path_holds_a_quote_publishes(tmp_path):
+    # Paths reach DuckDB statements that take no parameters (ATTACH, COPY ... TO): quoted, not pasted.
+    data_dir = tmp_path / "O'Brien's data"
+    run = run_pipeline(data_dir, write_sample(data_dir))
+    assert run.success, step_failure_messages(run)
+    assert (data_dir / "warehouse.duckdb").is_file()
+    assert (data_dir / "marts" / "kpi_comparison.parquet").is_file()
+    assert (data_dir / "published" / "kpi_comparison_public.csv").is_file()

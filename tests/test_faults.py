@@ -239,7 +239,7 @@ def test_windows_1252_file_and_a_copy_under_another_name(published: PipelineRun)
 
 def test_a_different_key_on_an_existing_warehouse_is_refused(published: PipelineRun):
     before = _fingerprints(published.data_dir)
-    run = run_pipeline(published.data_dir, published.benchmarks_dir, key="another-key")
+    run = run_pipeline(published.data_dir, published.benchmarks_dir, key="another-key-entirely-0123456789")
     assert not run.success
     messages = step_failure_messages(run)
     assert "not the one this warehouse was built with" in messages

@@ -115,16 +115,117 @@ def test_demo_small_local_counts_and_their_rates_are_c(demo_export):
 
     suppressed = local[small("numerator") | small("denominator")]
     assert len(suppressed) >= 5, "the demo should have some small quarterly counts to suppress"
+    # Rows withheld although their own counts are not small: secondary suppression (they would
+    # give a small count away by differencing; test_no_suppressed_count_can_be_recovered...).
+    secondary = local[~(small("numerator") | small("denominator")) & (local["value_public"] == "c")]
+    assert len(secondary) < len(local) / 2, "secondary suppression should leave most of the file readable"
     for column in ("numerator", "denominator"):
         assert (local.loc[small(column), f"{column}_public"] == "c").all()
-        exact = local[~small(column)]
+        exact = local[~small(column) & ~local.index.isin(secondary.index)]
         assert (exact[f"{column}_public"] == exact[column].map(_whole)).all()
     assert (suppressed["value_public"] == "c").all()
     changed = suppressed[suppressed["change"].notna()]
     assert len(changed) > 0 and (changed["change_public"] == "c").all()
     # Unsuppressed rows keep their value, in their unit's precision.
-    shown = local[~(small("numerator") | small("denominator"))]
+    shown = local[~(small("numerator") | small("denominator")) & ~local.index.isin(secondary.index)]
+    assert len(shown) > 0
     assert (shown["value_public"] == _shown_values(shown, "value")).all()
+
+
+# The breakdowns of a local total that add up to it (docs/kpis.md): the total's kpi_id + '_<group>'.
+PARTITIONS = {
+    "advice_6wk": ["education", "educational_psychology", "health", "social_care", "other"],
+    "perm_excl_count": ["primary", "middle", "secondary", "special", "alternative_provision"],
+    "perm_excl_count ": ["ehc_plan", "sen_support", "no_sen"],  # the SEN-status partition
+}
+
+
+def _number_or_none(text: str) -> float | None:
+    return None if text in ("", "c") else float(text)
+
+
+def test_no_suppressed_count_can_be_recovered_by_differencing(demo_export):
+    """As someone holding only the public file would try: every suppressed local count,
+    against (a) each published longer period of the same KPI that holds it, minus the other
+    published periods of its type inside; (b) its published total minus the other published
+    groups of its breakdown; (c) the number of exceptions as the difference of the two 20-week
+    KPIs' counts. None may give a suppressed count, nor a small number of exceptions."""
+    _, public, _ = demo_export
+    local = public[public["value_source"] == "local"].copy()
+    local["start"] = pd.to_datetime(local["period_start"])
+    local["end"] = pd.to_datetime(local["period_end"])
+    recovered = []
+    cells = local.to_dict("records")
+    for cell in cells:
+        for column in ("numerator", "denominator"):
+            if cell[column] != "c":
+                continue
+            # (a) a longer period of the same KPI holding this one
+            for whole in cells:
+                if whole["kpi_id"] != cell["kpi_id"] or _number_or_none(whole[column]) is None:
+                    continue
+                if not (whole["start"] <= cell["start"] and cell["end"] <= whole["end"]
+                        and (whole["end"] - whole["start"]) > (cell["end"] - cell["start"])):
+                    continue
+                parts = [other for other in cells if other["kpi_id"] == cell["kpi_id"]
+                         and other["period_type"] == cell["period_type"]
+                         and whole["start"] <= other["start"] and other["end"] <= whole["end"]]
+                others = [other for other in parts if other is not cell]
+                covered = sum((p["end"] - p["start"]).days + 1 for p in parts) == (whole["end"] - whole["start"]).days + 1
+                if covered and all(_number_or_none(other[column]) is not None for other in others):
+                    recovered.append((cell["kpi_id"], cell["period"], column, "from", whole["period"]))
+            # (b) a published total minus the other groups of the breakdown
+            for total, groups in PARTITIONS.items():
+                total = total.strip()
+                if cell["kpi_id"] not in {f"{total}_{group}" for group in groups}:
+                    continue
+                same_period = {row["kpi_id"]: row for row in cells if row["period_type"] == cell["period_type"]
+                               and row["period"] == cell["period"]}
+                siblings = [same_period.get(f"{total}_{group}") for group in groups]
+                if total in same_period and _number_or_none(same_period[total][column]) is not None and all(
+                    sibling is not None and (sibling is cell or _number_or_none(sibling[column]) is not None)
+                    for sibling in siblings
+                ):
+                    recovered.append((cell["kpi_id"], cell["period"], column, "from total", total))
+    # (c) exceptions = the 20-week KPI including them minus the one excluding them
+    by_period = {}
+    for cell in cells:
+        if cell["kpi_id"] in ("ehcp_20wk_incl_exc", "ehcp_20wk_excl_exc"):
+            by_period.setdefault((cell["period_type"], cell["period"]), {})[cell["kpi_id"]] = cell
+    for period, pair in by_period.items():
+        if len(pair) == 2:
+            for column in ("numerator", "denominator"):
+                including = _number_or_none(pair["ehcp_20wk_incl_exc"][column])
+                excluding = _number_or_none(pair["ehcp_20wk_excl_exc"][column])
+                if including is not None and excluding is not None and 1 <= including - excluding <= 4:
+                    recovered.append(("exceptions", period, column, "difference", including - excluding))
+    assert any(cell["numerator"] == "c" for cell in cells), "the demo file should hold suppressed counts"
+    assert not recovered, recovered[:10]
+
+
+def test_text_that_a_spreadsheet_would_run_is_written_as_text(tmp_path):
+    data_dir = tmp_path / "data"
+    (data_dir / "marts").mkdir(parents=True)
+    row = {column: None for column in ("la_code", "la_new_code", "region_code", "region_name", "value_missing_reason",
+                                       "sn_model", "sn_included", "benchmark_release")}
+    frame = pd.DataFrame([{
+        **row, "la_code": "990", "la_name": '=HYPERLINK("http://example.com","x")', "kpi_id": "k",
+        "kpi_name": "@SUM(A1)", "polarity": "higher_is_better", "unit": "percent", "period_type": "calendar_year",
+        "period": "2023", "period_start": pd.Timestamp("2023-01-01"), "period_end": pd.Timestamp("2023-12-31"),
+        "value_source": "dfe_x", "numerator": 50.0, "denominator": 100.0, "value": 50.0, "is_small_count": False,
+        "england_value": 40.0, "region_value": 45.0, "sn_mean": 44.0, "sn_count": 10, "national_rank": 3,
+        "national_count": 150, "quartile_band": "A", "previous_value": 52.0, "change": -2.0,
+        "region_name": "+West", "value_missing_reason": "-1 reason",
+    }])
+    frame.to_parquet(data_dir / "marts" / "kpi_comparison.parquet")
+    [path] = write_public_export(_settings(data_dir))
+    [written] = _read_public(path).to_dict("records")
+    assert written["la_name"] == "'=HYPERLINK(\"http://example.com\",\"x\")"
+    assert written["kpi_name"] == "'@SUM(A1)"
+    assert written["region_name"] == "'+West"
+    assert written["value_missing_reason"] == "'-1 reason"
+    # numbers are numbers: a negative change keeps its sign, unprefixed
+    assert written["change"] == "-2.0"
 
 
 def test_demo_previous_value_of_a_suppressed_predecessor_is_c(demo_export):
@@ -136,11 +237,14 @@ def test_demo_previous_value_of_a_suppressed_predecessor_is_c(demo_export):
     )
     local["previous_small"] = local.groupby(["kpi_id", "period_type"])["small"].shift(1)
     merged = local.merge(public.assign(key=_key(public)), on="key", suffixes=("", "_public"))
+    # the predecessor as published: withheld by primary or secondary suppression
+    merged = merged.sort_values(["kpi_id", "period_type", "period_start"])
+    merged["previous_withheld"] = merged.groupby(["kpi_id", "period_type"])["value_public"].shift(1).eq("c")
     after_small = merged[(merged["previous_small"] == True) & merged["previous_value"].notna()]  # noqa: E712
     assert len(after_small) > 0
     assert (after_small["previous_value_public"] == "c").all()
     assert (after_small["change_public"] == "c").all()
-    clean = merged[(merged["previous_small"] == False) & ~merged["small"] & merged["previous_value"].notna()]  # noqa: E712
+    clean = merged[~merged["previous_withheld"] & (merged["value_public"] != "c") & merged["previous_value"].notna()]
     assert len(clean) > 0
     assert (clean["previous_value_public"] == _shown_values(clean, "previous_value")).all()
     assert (clean["change_public"] == _shown_values(clean, "change")).all()
@@ -180,13 +284,14 @@ def test_demo_values_have_their_units_decimal_places(demo_export):
 
 def test_the_staff_mart_keeps_exact_numbers(demo_run, demo_export):
     _, public, _ = demo_export
-    row = public[(public["value_source"] == "local") & (public["numerator"] == "c")].iloc[0]
-    exact = duckdb.connect().execute(
+    withheld = public[(public["value_source"] == "local") & (public["numerator"] == "c")]
+    exact_rows = [duckdb.connect().execute(
         f"select numerator, denominator, value from '{demo_run.kpi_comparison}' "
         "where kpi_id = ? and period_type = ? and period = ? and value_source = 'local'",
         [row["kpi_id"], row["period_type"], row["period"]],
-    ).fetchone()
-    numerator, denominator, value = exact
+    ).fetchone() for row in withheld.to_dict("records")]
+    # the first withheld because its own numerator is small (others are secondary suppression)
+    numerator, denominator, value = next(row for row in exact_rows if 1 <= row[0] <= 4)
     assert 1 <= numerator <= 4 and numerator == int(numerator)
     assert denominator >= numerator and value == pytest.approx(100 * numerator / denominator)
 
@@ -284,6 +389,32 @@ def test_boundary_counts_with_threshold_5(tmp_path):
     # 0 over 0 is not disclosive: shown as 0, with no value (an empty cell, never 'c').
     assert (rows["den 2023-24 Q4"]["numerator"], rows["den 2023-24 Q4"]["denominator"]) == ("0", "0")
     assert rows["den 2023-24 Q4"]["value"] == ""
+
+
+def test_secondary_suppression_withholds_what_would_give_a_small_count_away(tmp_path):
+    """Hand-made: one small quarter; its financial year; a breakdown whose one group is small;
+    the two 20-week KPIs differing by 2 exceptions (each count large on its own)."""
+    year = [_row("num", "2023-24", "2023-04-01", "2024-03-31", 75, 80, period_type="financial_year")]
+    total = _row("advice", "2023-24 Q1", "2023-04-01", "2023-06-30", 40, 50)
+    groups = [_row("advice_health", "2023-24 Q1", "2023-04-01", "2023-06-30", 2, 3),
+              _row("advice_education", "2023-24 Q1", "2023-04-01", "2023-06-30", 38, 47)]
+    twenty_weeks = [_row("ehcp_20wk_incl_exc", "2023-24 Q2", "2023-07-01", "2023-09-30", 30, 42),
+                    _row("ehcp_20wk_excl_exc", "2023-24 Q2", "2023-07-01", "2023-09-30", 30, 40)]
+    _write_mart(tmp_path, _series("num", [(20, 20), (3, 20), (26, 30), (26, 30)]) + year + [total, *groups]
+                + twenty_weeks)
+    rows = _public_rows(_settings(tmp_path, threshold=5))
+
+    assert rows["num 2023-24 Q2"]["numerator"] == "c"  # primary: 3
+    # the year minus the three published quarters would give 3: withheld
+    assert (rows["num 2023-24"]["numerator"], rows["num 2023-24"]["value"]) == ("c", "c")
+    assert rows["num 2023-24 Q3"]["numerator"] == "26"  # a quarter that gives nothing away stays
+    # the total minus the published group would give the small group: withheld
+    assert rows["advice_health 2023-24 Q1"]["numerator"] == "c"
+    assert (rows["advice 2023-24 Q1"]["numerator"], rows["advice 2023-24 Q1"]["denominator"]) == ("c", "c")
+    assert rows["advice_education 2023-24 Q1"]["numerator"] == "38"
+    # 42 - 40 = 2 exceptions: the row excluding them is withheld, the other kept
+    assert rows["ehcp_20wk_excl_exc 2023-24 Q2"]["denominator"] == "c"
+    assert rows["ehcp_20wk_incl_exc 2023-24 Q2"]["denominator"] == "42"
 
 
 def test_threshold_comes_from_settings(tmp_path):

@@ -10,6 +10,7 @@ import pytest
 from pipelines.dbt_vars import dbt_vars
 from pipelines.periods import FinancialQuarter
 from pipelines.settings import CONFIG_FILE, PROJECT_ROOT, Settings, SettingsError, load_settings
+from tests.conftest import environment
 
 SETTING_VARIABLES = [
     "SENDKPI_HOME_LA", "SENDKPI_DATA_DIR", "SENDKPI_BENCHMARKS_DIR", "SENDKPI_SN_MODEL",
@@ -85,7 +86,7 @@ def test_environment_overrides_the_config_file(tmp_path, monkeypatch):
     monkeypatch.setenv("SENDKPI_DATA_DIR", "elsewhere")
     monkeypatch.setenv("SENDKPI_BENCHMARKS_DIR", str(tmp_path / "bench"))
     monkeypatch.setenv("SENDKPI_SN_MODEL", "2021")
-    monkeypatch.setenv("SENDKPI_SMALL_COUNT_THRESHOLD", "3")
+    monkeypatch.setenv("SENDKPI_SMALL_COUNT_THRESHOLD", "7")
 
     settings = load_settings(config)
 
@@ -94,7 +95,7 @@ def test_environment_overrides_the_config_file(tmp_path, monkeypatch):
     assert settings.data_dir == tmp_path / "conf" / "elsewhere"
     assert settings.benchmarks_dir == tmp_path / "bench"
     assert settings.sn_model == "2021"
-    assert settings.small_count_threshold == 3
+    assert settings.small_count_threshold == 7
 
 
 def test_empty_environment_value_does_not_override(tmp_path, monkeypatch):
@@ -329,3 +330,31 @@ def test_dbt_vars_follow_environment_overrides(tmp_path, monkeypatch):
         "home_la": "885", "sn_model": "2025", "small_count_threshold": 10,
     }
     assert "never-a-dbt-var" not in map(str, result.values())
+
+
+def test_duckdb_memory_limit_and_threads_reach_the_loader_and_dbt(tmp_path):
+    from pipelines.dbt_vars import dbt_environment
+    from pipelines.resources import WarehouseResource
+
+    with environment(SENDKPI_DATA_DIR=str(tmp_path), SENDKPI_DUCKDB_MEMORY_LIMIT="300MB", SENDKPI_DUCKDB_THREADS="1"):
+        settings = load_settings()
+        with WarehouseResource().build_connection() as connection:
+            limit, threads, spill = connection.execute(
+                "select current_setting('memory_limit'), current_setting('threads'), "
+                "current_setting('temp_directory')"
+            ).fetchone()
+    assert (settings.duckdb_memory_limit, settings.duckdb_threads) == ("300MB", 1)
+    assert limit.replace(" ", "").lower() in ("286.1mib", "300.0mb", "300mb") and threads == 1
+    assert Path(spill) == settings.duckdb_spill_dir.resolve()
+    environment_for_dbt = dbt_environment(settings)
+    assert environment_for_dbt["SENDKPI_DUCKDB_MEMORY_LIMIT"] == "300MB"
+    assert environment_for_dbt["SENDKPI_DUCKDB_THREADS"] == "1"
+    profile = (Path(__file__).resolve().parents[1] / "dbt_project" / "profiles.yml").read_text()
+    for variable in ("SENDKPI_DUCKDB_MEMORY_LIMIT", "SENDKPI_DUCKDB_THREADS", "SENDKPI_DUCKDB_SPILL_DIR"):
+        assert f"env_var('{variable}'" in profile
+
+
+@pytest.mark.parametrize(("name", "value"), [("SENDKPI_DUCKDB_MEMORY_LIMIT", "lots"), ("SENDKPI_DUCKDB_THREADS", "0")])
+def test_bad_duckdb_limits_are_refused(name, value):
+    with environment(**{name: value}), pytest.raises(SettingsError):
+        load_settings()

@@ -20,6 +20,7 @@ from pipelines.partitions import FINANCIAL_QUARTERS
 from pipelines.resources import WarehouseResource
 from pipelines.run_report import extract_outcomes_metadata, return_files_metadata
 from pipelines.settings import SettingsError
+from pipelines.fingerprint import record_candidate
 from pipelines.warehouse import ensure_raw_tables
 from schemas import EXTRACTS
 
@@ -45,6 +46,9 @@ QUARANTINE_KEY = dg.AssetKey([RAW, "quarantine"])
 def local_extracts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     settings = warehouse.settings()
     quarters = quarters_of_run(context.partition_keys, FINANCIAL_QUARTERS.get_partition_keys())
+    if quarters is None:
+        # Taken before loading: what this run reads, recorded as published when it publishes.
+        record_candidate(settings, context.run_id)
     try:
         key = pseudonymisation_key(settings)
     except SettingsError as error:

@@ -4,12 +4,14 @@ import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
 from pipelines.assets.transform import sendkpi_dbt_models
+from pipelines.fingerprint import record_published
 from pipelines.public_export import write_public_export
 from pipelines.publish import publish
 from pipelines.resources import WarehouseResource
 
 PUBLISHED_MARTS = [
     "kpi_comparison", "extract_load_summary", "la_code_resolution", "dsg_monitoring", "dsg_deficit_projection",
+    "dfe_file_status",
 ]
 
 
@@ -42,6 +44,9 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     ),
 )
 def open_data_export(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    written = write_public_export(warehouse.settings())
+    settings = warehouse.settings()
+    written = write_public_export(settings)
     context.log.info(f"Open data: {', '.join(str(path) for path in written)}")
+    # Everything is published: the next run with the same inputs has nothing to do.
+    record_published(settings, context.run_id)
     return dg.MaterializeResult(metadata={"files": [str(path) for path in written]})

@@ -1,40 +1,90 @@
 """Which key pseudonymises identifiers: the configured secret, or the demo key for the demo.
 
-A run on real extracts without a configured key refuses to start. Only when every file in
-the drop zone is a synthetic sample file (named *synthetic*) is the public demo key used.
+A run on real extracts without a configured key refuses to start. The public demo key is
+used only when every extract file in the drop zone is, byte for byte, a file of the bundled
+synthetic sample (recognised by content: the generator is deterministic), never because of a
+file's name. A configured key must be strong enough that trying keys cannot recover it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
+import tempfile
+from functools import lru_cache
+from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest.files import list_extract_files
+from pipelines.ingest.files import file_sha256, list_extract_files
 from pipelines.settings import DEMO_PSEUDONYMISATION_KEY, Settings, SettingsError
 from schemas import EXTRACTS
 
+# A key is a secret shared by nobody: long and varied enough that guessing it is hopeless.
+MIN_KEY_LENGTH = 20
+MIN_DISTINCT_CHARACTERS = 10
+KEY_ADVICE = 'make one with: python -c "import secrets; print(secrets.token_urlsafe(32))"'
+# scrypt parameters for the stored key fingerprint: slow and salted, so a stolen warehouse
+# does not let anyone test guesses of the key quickly (about 50 ms a guess).
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 
-def only_synthetic_extracts(settings: Settings) -> bool:
+
+@lru_cache(maxsize=1)
+def bundled_sample_checksums() -> frozenset[str]:
+    """The SHA-256 of every extract file the sample generator writes (it is deterministic)."""
+    from pipelines.sample_data import write_sample_extracts
+
+    with tempfile.TemporaryDirectory() as folder:
+        write_sample_extracts(Path(folder))
+        return frozenset(file_sha256(path) for path in Path(folder).rglob("*") if path.is_file())
+
+
+def only_bundled_sample_extracts(settings: Settings) -> bool:
+    """True when the drop zone holds no extract file that is not the bundled sample's."""
     files = [path for name in EXTRACTS for path in list_extract_files(settings.raw_dir / name)]
-    return all("synthetic" in path.name.lower() for path in files)
+    return all(file_sha256(path) in bundled_sample_checksums() for path in files)
+
+
+def check_key_strength(key: str) -> None:
+    if len(key) < MIN_KEY_LENGTH or len(set(key)) < MIN_DISTINCT_CHARACTERS:
+        raise SettingsError(
+            f"The pseudonymisation key is too weak: it needs at least {MIN_KEY_LENGTH} characters, "
+            f"{MIN_DISTINCT_CHARACTERS} of them different, or the children's identifiers could be "
+            f"recovered by trying keys; {KEY_ADVICE}"
+        )
 
 
 def pseudonymisation_key(settings: Settings) -> str:
     if settings.pseudonymisation_key:
+        check_key_strength(settings.pseudonymisation_key)
         return settings.pseudonymisation_key
-    if only_synthetic_extracts(settings):
+    if only_bundled_sample_extracts(settings):
         return DEMO_PSEUDONYMISATION_KEY
     raise SettingsError(
-        "No pseudonymisation key and the drop zone holds real extracts: set "
-        "SENDKPI_PSEUDONYMISATION_KEY or SENDKPI_PSEUDONYMISATION_KEY_FILE (outside the repository)."
+        "No pseudonymisation key and the drop zone holds extracts that are not the bundled synthetic "
+        "sample: set SENDKPI_PSEUDONYMISATION_KEY or SENDKPI_PSEUDONYMISATION_KEY_FILE (outside the "
+        f"repository); {KEY_ADVICE}"
     )
 
 
-def key_fingerprint(key: str) -> str:
-    """A value that identifies the key without revealing it (HMAC of a fixed text)."""
-    return hmac.new(key.encode("utf-8"), b"sendkpi pseudonymisation key check", hashlib.sha256).hexdigest()
+def key_fingerprint(key: str, salt: bytes | None = None) -> str:
+    """A salted scrypt hash that identifies the key without helping anyone guess it."""
+    salt = salt if salt is not None else secrets.token_bytes(16)
+    digest = hashlib.scrypt(key.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
+
+
+def _matches(key: str, fingerprint: str) -> bool:
+    if fingerprint.startswith("scrypt$"):
+        _, n, r, p, salt, digest = fingerprint.split("$")
+        computed = hashlib.scrypt(key.encode("utf-8"), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
+                                  dklen=len(digest) // 2)
+        return hmac.compare_digest(computed.hex(), digest)
+    # Warehouses built before the scrypt fingerprint stored a fast HMAC: still recognised (and
+    # replaced by check_same_key once the key is shown to match).
+    legacy = hmac.new(key.encode("utf-8"), b"sendkpi pseudonymisation key check", hashlib.sha256).hexdigest()
+    return hmac.compare_digest(legacy, fingerprint)
 
 
 def check_same_key(connection: duckdb.DuckDBPyConnection, key: str) -> None:
@@ -45,9 +95,11 @@ def check_same_key(connection: duckdb.DuckDBPyConnection, key: str) -> None:
     stored = connection.execute("select fingerprint from raw.pseudonymisation_key").fetchone()
     if stored is None:
         connection.execute("insert into raw.pseudonymisation_key values (?)", [key_fingerprint(key)])
-    elif stored[0] != key_fingerprint(key):
+    elif not _matches(key, stored[0]):
         raise SettingsError(
             "The pseudonymisation key is not the one this warehouse was built with: identifiers "
             "would no longer match. Use the original key, or build a new warehouse (a new "
             "SENDKPI_DATA_DIR) with the new one."
         )
+    elif not stored[0].startswith("scrypt$"):
+        connection.execute("update raw.pseudonymisation_key set fingerprint = ?", [key_fingerprint(key)])

@@ -1,0 +1,99 @@
+"""A refresh with nothing new does nothing; a change or --full-refresh rebuilds.
+
+The check is pipelines/fingerprint.py: the raw files, the DfE files, the settings and the
+code, taken when a run for every quarter starts and recorded when it has published.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pipelines.fingerprint import unchanged_since_published
+from pipelines.settings import DEMO_PSEUDONYMISATION_KEY, load_settings
+from tests.conftest import PipelineRun, environment
+
+pytestmark = pytest.mark.e2e
+
+
+def _materialise(data_dir: Path, *arguments: str) -> tuple[int, str]:
+    from pipelines.cli import main
+
+    out = io.StringIO()
+    with _settings_for(data_dir), contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        code = main(["materialise", *arguments])
+    return code, out.getvalue()
+
+
+def _settings_for(data_dir: Path):
+    return environment(SENDKPI_DATA_DIR=str(data_dir), SENDKPI_BENCHMARKS_DIR=str(data_dir / "sample_benchmarks"),
+                       SENDKPI_HOME_LA="990", SENDKPI_PSEUDONYMISATION_KEY=DEMO_PSEUDONYMISATION_KEY,
+                       SENDKPI_PSEUDONYMISATION_KEY_FILE=None)
+
+
+def _published_state(data_dir: Path) -> dict[str, int]:
+    files = [*sorted((data_dir / "marts").glob("*.parquet")), data_dir / "warehouse.duckdb"]
+    return {path.name: path.stat().st_mtime_ns for path in files}
+
+
+@pytest.fixture(scope="module")
+def refreshed(demo_run: PipelineRun, tmp_path_factory) -> Path:
+    """A copy of the demo, refreshed once through the CLI (a new folder is a new input set)."""
+    data_dir = tmp_path_factory.mktemp("incremental") / "data"
+    shutil.copytree(demo_run.data_dir, data_dir, symlinks=True)
+    code, out = _materialise(data_dir)
+    assert code == 0, out
+    assert "Published" in out
+    return data_dir
+
+
+def test_a_refresh_with_nothing_new_runs_nothing(refreshed):
+    before = _published_state(refreshed)
+    reports = sorted((refreshed / "run_reports").glob("*.md"))
+    code, out = _materialise(refreshed)
+    assert code == 0
+    assert "Nothing changed since run" in out and "nothing to do" in out
+    assert _published_state(refreshed) == before  # nothing republished
+    assert sorted((refreshed / "run_reports").glob("*.md")) == reports  # no run happened
+
+
+def test_the_nightly_schedule_skips_when_nothing_changed(refreshed):
+    from pipelines.definitions import defs
+
+    schedule = defs.resolve_schedule_def("nightly_refresh")
+    with _settings_for(refreshed):
+        result = schedule.evaluate_tick(dg.build_schedule_context())
+    assert result.skip_message and "Nothing changed since run" in result.skip_message
+    assert not result.run_requests
+
+
+def test_a_new_file_a_setting_or_a_touched_file_means_a_rebuild(refreshed, tmp_path):
+    with _settings_for(refreshed):
+        assert unchanged_since_published(load_settings())
+        with environment(SENDKPI_SN_MODEL="2021"):
+            assert unchanged_since_published(load_settings()) is None
+    extract = sorted((refreshed / "raw" / "ehc_requests").glob("*.csv"))[-1]
+    stamp = extract.stat()
+    os.utime(extract, ns=(stamp.st_atime_ns, stamp.st_mtime_ns + 1_000_000_000))
+    try:
+        with _settings_for(refreshed):
+            assert unchanged_since_published(load_settings()) is None
+    finally:
+        os.utime(extract, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    with _settings_for(refreshed):
+        assert unchanged_since_published(load_settings())
+
+
+def test_full_refresh_runs_even_when_nothing_changed(refreshed):
+    before = _published_state(refreshed)
+    code, out = _materialise(refreshed, "--full-refresh")
+    assert code == 0, out
+    assert "Published" in out and "Nothing changed" not in out
+    after = _published_state(refreshed)
+    assert all(after[name] > before[name] for name in before)
