@@ -14,9 +14,11 @@ each family is written in two of DfE's layouts so that both loaders are exercise
   under the 2025 release's column names
   (avgcohort, NEETNKprop, ...; no annual change column), 2023/24 (academic-year
   time_period 202324) under the 2026 release's names; percentages to 1 decimal place;
-* CME, academic years 2019/20-2021/22 in the 2024/25 layout (filter_group, filter, number,
-  pc, rate) and 2022/23-2023/24 in the 2025/26 layout (breakdown_topic, breakdown,
-  child_count, child_percent, rate_per_100); no year appears in both.
+* CME at census date (termly, as DfE counts it: each year's Autumn term census), 2019/20-2021/22
+  in the 2024/25 layout (filter_group, filter, number, pc, rate) and 2022/23-2023/24 in the
+  2025/26 layout (breakdown_topic, breakdown, child_count, child_percent, rate_per_100); no
+  year appears in both; and CME at any time during the academic year (cme_full_year, Total
+  rows, 2019/20-2023/24), a different measure.
 
 Years are academic years named by their first calendar year (2019 = 2019/20). An authority
 appears in the academic years it operated in: 951 (abolished 31 March 2021) to 2020/21, 952
@@ -435,7 +437,9 @@ def _cme_confidential(counts: pd.DataFrame) -> pd.Series:
 def _cme_table(counts: pd.DataFrame, release: str) -> pd.DataFrame:
     """Percentages and rates from the unrounded counts (1 d.p.); the rate per 100 children
     aged 5-16 only on Total rows (`z`, not applicable, for a breakdown)."""
-    out = _geography(counts, counts["year"].map(academic_time_period), "Academic year")
+    # DfE counts children missing education on the census day, termly: each synthetic year's
+    # count is its autumn census (time_period 202324, time_identifier "Autumn term").
+    out = _geography(counts, counts["year"].map(academic_time_period), "Autumn term")
     total_row = counts["breakdown"] == "Total"
     out["breakdown_topic"] = np.where(total_row, "Total", CME_TOPIC)
     out["breakdown"] = counts["breakdown"]
@@ -454,13 +458,30 @@ def _cme_table(counts: pd.DataFrame, release: str) -> pd.DataFrame:
     return out[CME_2025_26_HEADER]
 
 
+# Children missing education at any time in the year outnumber those missing on one census day.
+CME_FULL_YEAR_FACTOR = 2.4
+CME_FULL_YEAR_HEADER = GEOGRAPHY_HEADER + ["breakdown_topic", "breakdown", "cme_full_year"]
+
+
+def _cme_full_year_table(counts: pd.DataFrame) -> pd.DataFrame:
+    """The separate full-year file (column cme_full_year): Total rows, academic years."""
+    totals = counts[counts["breakdown"] == "Total"].copy()
+    totals["child_count"] = totals["child_count"] * CME_FULL_YEAR_FACTOR
+    out = _geography(totals, totals["year"].map(academic_time_period), "Academic year")
+    out["breakdown_topic"] = "Total"
+    out["breakdown"] = "Total"
+    out["cme_full_year"] = _rounded_count_text(totals)
+    return out[CME_FULL_YEAR_HEADER]
+
+
 # ----------------------------------------------------------------------------------------------
 # Writing
 # ----------------------------------------------------------------------------------------------
 
 
 def write_indicator_benchmarks(benchmarks_dir: Path, seed: int = 2024) -> list[Path]:
-    """The six synthetic files (two layouts per family), BOM and CRLF like DfE's."""
+    """The seven synthetic files (two layouts per family, and CME's full-year file), BOM and
+    CRLF like DfE's."""
     benchmarks_dir = Path(benchmarks_dir)
     exclusions, neet, cme = exclusions_counts(seed), neet_counts(seed), cme_counts(seed)
     old_exclusions = exclusions["year"] < FIRST_EDUCATION_PHASE_YEAR
@@ -478,5 +499,6 @@ def write_indicator_benchmarks(benchmarks_dir: Path, seed: int = 2024) -> list[P
          folder["neet"] / "neet_16_17_characteristics_synthetic_2023-24_layout_2026.csv"),
         (_cme_table(cme[old_cme], "2024/25"), folder["cme"] / "cme_synthetic_2019-20_2021-22_layout_2024-25.csv"),
         (_cme_table(cme[~old_cme], "2025/26"), folder["cme"] / "cme_synthetic_2022-23_2023-24_layout_2025-26.csv"),
+        (_cme_full_year_table(cme), folder["cme"] / "cme_full_year_synthetic_2019-20_2023-24.csv"),
     ]
     return [_write_csv(table, path, bom=True, crlf=True) for table, path in tables]

@@ -1019,9 +1019,11 @@ Department for Education's published files, so the loaders can be exercised on t
   and SEN (Total, EHC plan, SEN support, no SEN): 2019/20 to 2022/23 dated as DfE dates them,
   by the calendar year the December-February window ends (2020 to 2023), under the 2025 release's names (avgcohort, NEETNKprop, ...), 2023/24 as academic year
   202324 under the 2026 release's names (with the annual change in the NEET-or-not-known %).
-- `cme_synthetic/`: children missing education, Total and by SEN provision, 2019/20-2021/22 in
-  the 2024/25 layout (filter_group, filter, number, pc, rate) and 2022/23-2023/24 in the 2025/26
-  layout; counts rounded (authorities and regions to 10, England to 100) after adding up the
+- `cme_synthetic/`: children missing education at census date, termly as DfE counts them (each
+  year's Autumn term census), Total and by SEN provision, 2019/20-2021/22 in the 2024/25 layout
+  (filter_group, filter, number, pc, rate) and 2022/23-2023/24 in the 2025/26 layout; and a
+  separate file of children missing education at any time during the academic year
+  (`cme_full_year`, Total rows, 2019/20-2023/24), another measure; counts rounded (authorities and regions to 10, England to 100) after adding up the
   unrounded counts, so England is not the sum of the rounded rows; rate per 100 aged 5-16 on
   Total rows only (`z` elsewhere).
 - `reference/sn_model_synthetic_wide.csv`: 10 statistical neighbours per fictional authority.

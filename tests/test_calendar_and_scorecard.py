@@ -66,10 +66,27 @@ def test_months_end_on_their_last_day_and_number_consecutively(calendar, day, mo
     assert row["period_index"] == day.year * 12 + day.month - 1
 
 
+@pytest.mark.parametrize(("day", "term", "start", "end"), [
+    (date(2025, 8, 31), "2024/25 Summer term", date(2025, 4, 1), date(2025, 8, 31)),
+    (date(2025, 9, 1), "2025/26 Autumn term", date(2025, 9, 1), date(2025, 12, 31)),
+    (date(2025, 12, 31), "2025/26 Autumn term", date(2025, 9, 1), date(2025, 12, 31)),
+    (date(2026, 1, 1), "2025/26 Spring term", date(2026, 1, 1), date(2026, 3, 31)),
+    (date(2026, 3, 31), "2025/26 Spring term", date(2026, 1, 1), date(2026, 3, 31)),
+    (date(2026, 4, 1), "2025/26 Summer term", date(2026, 4, 1), date(2026, 8, 31)),
+])
+def test_terms_switch_on_their_own_days_and_number_consecutively(calendar, day, term, start, end):
+    row = calendar.xs((day, "term"))
+    assert row["period"] == term
+    assert (row["period_start"].date(), row["period_end"].date()) == (start, end)
+    # three terms a year, numbered on from the academic year's first
+    academic = calendar.xs((day, "academic_year"))
+    assert row["period_index"] // 3 == academic["period_index"]
+
+
 def test_every_day_has_exactly_one_period_of_each_type(calendar):
     days = calendar.reset_index()
     counts = days.groupby("calendar_date")["period_type"].nunique()
-    assert (counts == 5).all()
+    assert (counts == 6).all()
     first, last = days["calendar_date"].min(), days["calendar_date"].max()
     assert len(counts) == (last - first + timedelta(days=1)).days
 

@@ -281,6 +281,57 @@ def test_cme_2024_25_and_2025_26_layouts_give_the_same_staging_rows(handmade):
     )
 
 
+# Layouts SEND-KPIS.md describes that no file in shared/ has: CME at census date, termly, with
+# its five topics and `x`/`low`; exclusions under the names used up to 2018/19 (fixed_excl),
+# with a school-level row as release zips carry them.
+CME_CENSUS_TERMLY = "\n".join([
+    f"{GEOGRAPHY},breakdown_topic,breakdown,child_count,child_percent,rate_per_100",
+    f"202526,Autumn term,{ENGLAND},Total,Total,12300,100,0.2000000",
+    f"202526,Autumn term,{SHIRE},Total,Total,160,100,0.2000000",
+    f"202526,Autumn term,{SHIRE},Sex,Female,70,43.8,x",
+    f"202526,Autumn term,{SHIRE},Year group,Year 7,low,low,x",
+    f"202526,Autumn term,{SHIRE},Duration,Less than 4 weeks,90,56.3,x",
+    f"202526,Autumn term,{SHIRE},Reason,Moved out of the area,x,x,x",
+    f"202526,Spring term,{SHIRE},Total,Total,150,100,0.1900000",
+]) + "\n"
+FIXED_EXCLUSIONS = "\n".join([
+    f"{GEOGRAPHY},school_type,num_schools,headcount,perm_excl,perm_excl_rate,fixed_excl,fixed_excl_rate,"
+    "one_plus_fixed,one_plus_fixed_rate",
+    f"201819,Academic year,{ENGLAND},Total,24000,8000000,7900,0.10,438000,5.36,187000,2.33",
+    f"201819,Academic year,{SHIRE},Total,300,70000,60,0.09,3000,4.29,1400,2.00",
+    "201819,Academic year,School,E92000001,England,E12000009,South West,998,E06009998,Handmade Shire,"
+    "Total,1,900,1,0.11,40,4.44,20,2.22",
+]) + "\n"
+
+
+def test_cme_census_termly_and_fixed_period_exclusions_from_their_documented_headers(tmp_path):
+    build_db, result = _build_warehouse(tmp_path, {"cme/census.csv": CME_CENSUS_TERMLY,
+                                                   "exclusions/fixed.csv": FIXED_EXCLUSIONS})
+    assert result.returncode == 0, result.stdout[-3000:]
+    with duckdb.connect(str(build_db), read_only=True) as connection:
+        cme = _staging(connection, "stg_dfe__cme")
+        exclusions = _staging(connection, "stg_dfe__exclusions")
+        files = dict(connection.execute("select file_name, message from raw.dfe_files").fetchall())
+    # termly: its own period type, terms numbered on from the academic year (2025 * 3 = autumn)
+    assert set(cme["period_type"]) == {"term"}
+    assert sorted(set(zip(cme["time_identifier"], cme["period_index"]))) == [
+        ("autumn term", 6075), ("spring term", 6076)]
+    shire = cme[cme["old_la_code"] == "998"].set_index(["period_index", "breakdown_topic", "breakdown"])
+    assert shire.loc[(6075, "total", "total"), "child_count"] == 160
+    assert shire.loc[(6075, "total", "total"), "rate_per_100"] == pytest.approx(0.2)
+    assert shire.loc[(6076, "total", "total"), "child_count"] == 150
+    assert shire.loc[(6075, "sex", "female"), "child_count"] == 70
+    assert pd.isna(shire.loc[(6075, "year group", "year 7"), "child_count"])
+    assert shire.loc[(6075, "year group", "year 7"), "child_count_missing_reason"] == "rounds to zero"
+    assert shire.loc[(6075, "reason", "moved out of the area"), "child_count_missing_reason"] == "not available"
+    # fixed-period exclusions are suspensions under their old names; the school row is not a benchmark
+    assert len(exclusions) == 2 and set(exclusions["academic_year_start"]) == {2018}
+    shire_exclusions = exclusions[exclusions["old_la_code"] == "998"].iloc[0]
+    assert _cells(shire_exclusions, "suspension", "susp_rate", "one_plus_susp", "one_plus_susp_rate") == (
+        3000, 4.29, 1400, 2.0)
+    assert "1 school-level rows ignored" in files["exclusions/fixed.csv"]
+
+
 def test_neet_2025_annual_change_is_read_when_published_and_x_when_not(tmp_path):
     with_change, without = tmp_path / "with", tmp_path / "without"
     _write_files(with_change, {"neet.csv": _neet_csv(2025, with_annual_change=True)})
@@ -440,9 +491,9 @@ def _number(column: pd.Series) -> pd.Series:
 
 def test_sample_writes_both_layouts_of_each_family_with_bom_and_crlf(sample):
     headers = {}
-    for folder in ("exclusions_synthetic", "neet_synthetic", "cme_synthetic"):
+    for folder, count in (("exclusions_synthetic", 2), ("neet_synthetic", 2), ("cme_synthetic", 3)):
         files = _family(sample, folder)
-        assert len(files) == 2, folder
+        assert len(files) == count, folder  # CME: two census-day layouts and the full-year file
         for path in files:
             data = path.read_bytes()
             assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data and "synthetic" in path.name
@@ -450,7 +501,8 @@ def test_sample_writes_both_layouts_of_each_family_with_bom_and_crlf(sample):
             assert published.recognised, published.message
             headers[path.name] = (published.layouts[0].name, published.header)
     names = [name for name, _ in headers.values()]
-    for expected in ("school_type", "education_phase", "2025 release", "2026 release", "2024/25", "2025/26"):
+    for expected in ("school_type", "education_phase", "2025 release", "2026 release", "2024/25", "2025/26",
+                     "cme_full_year"):
         assert sum(expected in name for name in names) == 1, expected
     readme = (sample / "README.md").read_text(encoding="utf-8")
     for text in ("exclusions_synthetic/", "neet_synthetic/", "cme_synthetic/", "`low`"):
@@ -464,7 +516,8 @@ def test_sample_years_do_not_overlap_between_layouts_and_authorities_respect_the
         ("neet_synthetic", [["2020", "2021", "2022", "2023"], ["202324"]]),
         ("cme_synthetic", [["201920", "202021", "202122"], ["202223", "202324"]]),
     ]:
-        frames = [_read(path) for path in _family(sample, folder)]
+        # (CME's full-year file is another measure, checked on its own below)
+        frames = [_read(path) for path in _family(sample, folder) if "full_year" not in path.name]
         periods = sorted((sorted(set(frame["time_period"])) for frame in frames), key=lambda p: p[0])
         assert periods == expected, folder
         every = pd.concat(frames)
@@ -476,6 +529,12 @@ def test_sample_years_do_not_overlap_between_layouts_and_authorities_respect_the
         assert set(start[la == HOME_LA_OLD_CODE]) == {2019, 2020, 2021, 2022, 2023}, folder
     neet = pd.concat(_read(path) for path in _family(sample, "neet_synthetic"))
     assert set(neet["time_identifier"]) == {"Calendar year", "Academic year"}
+    # CME as DfE counts it: termly census-day files, and a full-year file by academic year
+    census = pd.concat(_read(path) for path in _family(sample, "cme_synthetic") if "full_year" not in path.name)
+    assert set(census["time_identifier"]) == {"Autumn term"}
+    [full_year] = [_read(path) for path in _family(sample, "cme_synthetic") if "full_year" in path.name]
+    assert set(full_year["time_identifier"]) == {"Academic year"}
+    assert sorted(set(full_year["time_period"])) == ["201920", "202021", "202122", "202223", "202324"]
 
 
 NEET_2025_TO_2026 = {
@@ -560,7 +619,7 @@ def test_sample_england_and_regions_are_sums_of_the_authorities(sample):
 
 def test_sample_cme_england_is_the_authorities_total_rounded(sample):
     for path in _family(sample, "cme_synthetic"):
-        frame = _read(path).rename(columns=CME_2024_25_TO_2025_26)
+        frame = _read(path).rename(columns=CME_2024_25_TO_2025_26 | {"cme_full_year": "child_count"})
         total = frame[frame["breakdown"] == "Total"]
         la = total[total["geographic_level"] == "Local authority"]
         england = total[total["geographic_level"] == "National"].set_index("time_period")
@@ -570,7 +629,8 @@ def test_sample_cme_england_is_the_authorities_total_rounded(sample):
         assert ((_number(england["child_count"]) - la_sum).abs() <= slack).all()
         assert (_number(england["child_count"]) % 100 == 0).all()
         assert (_number(la["child_count"]) % 10 == 0).all()
-        assert set(frame.loc[frame["breakdown"] != "Total", "rate_per_100"]) == {"z"}
+        if "rate_per_100" in frame.columns:  # the census-day files (the full-year file has no rate)
+            assert set(frame.loc[frame["breakdown"] != "Total", "rate_per_100"]) == {"z"}
 
 
 def test_sample_magnitudes_are_plausible(sample):
@@ -590,7 +650,8 @@ def test_sample_magnitudes_are_plausible(sample):
     england_headline = headline & (neet["geographic_level"] == "National")
     assert neet_pct[england_headline].between(2, 7).all() and nk_pct[england_headline].between(1, 10).all()
     cme = pd.concat(
-        [_read(path).rename(columns=CME_2024_25_TO_2025_26) for path in _family(sample, "cme_synthetic")]
+        [_read(path).rename(columns=CME_2024_25_TO_2025_26) for path in _family(sample, "cme_synthetic")
+         if "full_year" not in path.name]
     )
     total = cme[cme["breakdown"] == "Total"]
     assert _number(total["rate_per_100"]).between(0.8, 3.5).all()

@@ -35,6 +35,7 @@ from tests.test_end_to_end import (
     national_rank_and_count,
     quartile_band,
     single_value,
+    same_value,
     statistical_neighbours,
 )
 from tests.test_end_to_end import mismatches as frame_mismatches
@@ -436,11 +437,11 @@ CME_2024_25_NAMES = {
     "filter_group": "breakdown_topic", "filter": "breakdown", "number": "child_count", "pc": "child_percent",
     "rate": "rate_per_100",
 }
-NEUTRAL_KPIS = {"cme_children", "cme_rate_per_100"}  # counts and volumes: no rank, no band
+NEUTRAL_KPIS = {"cme_children", "cme_children_census", "cme_rate_per_100"}  # counts and volumes: no rank, no band
 ACADEMIC_YEAR_KPIS = [
     *DFE_EXCLUSION_KPIS,
     *[f"{kpi}{suffix}" for suffix in ("", "_ehc_plan") for kpi in DFE_NEET_KPIS],
-    "cme_children", "cme_rate_per_100",
+    "cme_children",
 ]
 COMPARISON_COLUMNS = [
     "england_value", "region_value", "sn_mean", "sn_count", "sn_included", "national_rank", "national_count",
@@ -536,17 +537,37 @@ def neet_published_rows(path: Path) -> list[dict]:
 
 
 def cme_published_rows(path: Path) -> list[dict]:
-    """Children missing education: the Total/Total row; the count, and the rate per 100 children
-    aged 5-16 (numerator the count, no denominator)."""
-    frame = read_dfe_csv(path).rename(columns=CME_2024_25_NAMES)
+    """Children missing education at any time during the academic year (the full-year file,
+    column cme_full_year, Total row): the academic-year KPI cme_children. The census-day files
+    are another measure, per term (cme_census_rows)."""
+    frame = read_dfe_csv(path)
+    if "cme_full_year" not in frame.columns:
+        return []
     release = release_year(frame)
     rows = []
     for _, line in frame[frame["breakdown_topic"].eq("Total") & frame["breakdown"].eq("Total")].iterrows():
         period = academic_period(line["time_period"], line["time_identifier"], calendar_allowed=False)
-        for kpi_id, value_column in (("cme_children", "child_count"), ("cme_rate_per_100", "rate_per_100")):
-            rows.append({**published_row(line, kpi_id, period, value_column, "child_count", None),
-                         "release": f"dfe_cme_{release}", "release_year": release})
+        rows.append({**published_row(line, "cme_children", period, "cme_full_year", "cme_full_year", None),
+                     "release": f"dfe_cme_full_year_{release}", "release_year": release})
     return rows
+
+
+TERMS = {"Autumn term": "Autumn", "Spring term": "Spring", "Summer term": "Summer"}
+
+
+def cme_census_rows(benchmarks_dir: Path) -> pd.DataFrame:
+    """The census-day files' Total rows: one count and one rate per geography and term."""
+    rows = []
+    for path in sorted((benchmarks_dir / "cme_synthetic").glob("*.csv")):
+        frame = read_dfe_csv(path).rename(columns=CME_2024_25_NAMES)
+        if "child_count" not in frame.columns:
+            continue
+        for _, line in frame[frame["breakdown_topic"].eq("Total") & frame["breakdown"].eq("Total")].iterrows():
+            start = int(line["time_period"][:4])
+            term = f"{academic_year_label(start)} {TERMS[line['time_identifier']]} term"
+            for kpi_id, column in (("cme_children_census", "child_count"), ("cme_rate_per_100", "rate_per_100")):
+                rows.append({**published_row(line, kpi_id, term, column, "child_count", None)})
+    return pd.DataFrame(rows)
 
 
 def academic_published_values(benchmarks_dir: Path) -> pd.DataFrame:
@@ -665,7 +686,8 @@ def test_published_academic_year_rows_equal_the_dfe_figures(academic_mart, acade
     release, value, numerator and denominator as printed; suppressed values NULL with a reason."""
     expected = academic_expected[~academic_expected["value_source"].eq("local")]
     assert set(expected["kpi_id"]) == set(ACADEMIC_YEAR_KPIS), "the sample should publish every KPI"
-    assert set(expected["value_source"].str.extract(r"^dfe_([a-z]+)_\d{4}$")[0]) == {"exclusions", "neet", "cme"}
+    assert set(expected["value_source"].str.extract(r"^dfe_([a-z_]+?)_\d{4}$")[0]) == {
+        "exclusions", "neet", "cme_full_year"}
     rows = academic_mart[~academic_mart["value_source"].eq("local")]
     problems = frame_mismatches(rows, expected, ROW_KEYS, ["value", "numerator", "denominator"])
     assert not problems, (f"{len(problems)} published academic-year rows differ from the DfE files:\n"
@@ -680,8 +702,8 @@ def test_academic_year_comparisons_match_recomputation(academic_mart, academic_e
     """Local and published academic-year rows: the same rows, values, England and region values,
     neighbour mean, count and list, rank, count, quartile band, previous value and change."""
     assert set(academic_expected.loc[academic_expected["value_source"].eq("local"), "kpi_id"]) == (
-        set(ACADEMIC_YEAR_KPIS) - {"cme_rate_per_100"}
-    ), "every KPI but the published-only CME rate should have local rows"
+        set(ACADEMIC_YEAR_KPIS)
+    ), "every academic-year KPI should have local rows"
     columns = ["value", *COMPARISON_COLUMNS, "previous_value", "change"]
     problems = frame_mismatches(academic_mart, academic_expected, ROW_KEYS, columns)
     assert not problems, f"{len(problems)} academic-year comparisons differ:\n" + "\n".join(problems[:80])
@@ -715,3 +737,23 @@ def test_neutral_kpis_have_no_rank_or_band_and_the_others_do(academic_mart):
     assert set(ranked["polarity"]) == {"lower_is_better"}
     with_value = ranked[ranked["value"].notna()]
     assert with_value["national_rank"].notna().all() and with_value["quartile_band"].notna().all()
+
+
+def test_cme_census_counts_are_termly_published_only_and_never_beside_the_local_count(mart, demo_run):
+    """DfE's census-day counts land in their own KPIs, per term, with DfE's figures; the local
+    during-the-year count (cme_children) is compared with the full-year file only."""
+    census = cme_census_rows(demo_run.benchmarks_dir)
+    assert len(census), "the sample should hold census-day files"
+    home = census[census["level"].eq("Local authority") & census["old_la_code"].eq(HOME_LA)]
+    rows = mart[mart["kpi_id"].isin(["cme_children_census", "cme_rate_per_100"])]
+    assert set(rows["period_type"]) == {"term"} and set(rows["value_source"]) != {"local"}
+    assert not rows["value_source"].eq("local").any()
+    for _, expected in home.iterrows():
+        [row] = rows[rows["kpi_id"].eq(expected["kpi_id"]) & rows["period"].eq(expected["period"])].to_dict("records")
+        assert same_value(row["value"], expected["value"]), (expected["kpi_id"], expected["period"])
+        england = census[census["level"].eq("National") & census["kpi_id"].eq(expected["kpi_id"])
+                         & census["period"].eq(expected["period"])]
+        assert same_value(row["england_value"], single_value(england))
+    local = mart[mart["kpi_id"].eq("cme_children")]
+    assert set(local["period_type"]) == {"academic_year"}
+    assert set(local.loc[~local["value_source"].eq("local"), "value_source"].str[:18]) == {"dfe_cme_full_year_"}

@@ -285,13 +285,13 @@ LAYOUTS: tuple[Layout, ...] = (
         calendar_year_is_window_end=True,
     ),
     Layout(
-        name="Children missing education (2025/26 release: breakdown_topic, child_count, rate_per_100)",
+        name="Children missing education at census date (2025/26 release: breakdown_topic, child_count, rate_per_100)",
         table="dfe_cme",
         columns=_same(_GEOGRAPHY + ["breakdown_topic", "breakdown", "child_count", "child_percent", "rate_per_100"]),
         release_prefix="dfe_cme",
     ),
     Layout(
-        name="Children missing education (2024/25 release: filter_group, filter, number, pc, rate)",
+        name="Children missing education at census date (2024/25 release: filter_group, filter, number, pc, rate)",
         table="dfe_cme",
         columns=_same(_GEOGRAPHY) | {
             "breakdown_topic": "filter_group",
@@ -301,6 +301,16 @@ LAYOUTS: tuple[Layout, ...] = (
             "rate_per_100": "rate",
         },
         release_prefix="dfe_cme",
+    ),
+    Layout(
+        name="Children missing education at any time during the academic year (cme_full_year)",
+        table="dfe_cme_full_year",
+        # A different measure from the census-day count (never compared with it): children
+        # missing education at some time in the year, as the local extract counts them.
+        columns=_same(_GEOGRAPHY + ["cme_full_year"]),
+        constants={"breakdown_topic": "Total", "breakdown": "Total"},
+        optional={"breakdown_topic": "breakdown_topic", "breakdown": "breakdown"},
+        release_prefix="dfe_cme_full_year",
     ),
     Layout(
         name="Statistical neighbours 2025 model (wide CSV: SN_1..SN_10 with closeness)",
@@ -520,6 +530,15 @@ ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
     for table in ("dfe_ehcp_timeliness", "dfe_ehcp_requests", "dfe_ehcp_assessments", "dfe_ehcp_annual_reviews",
                   "dfe_exclusions", "dfe_neet", "dfe_cme")
 }
+# DfE's CME census counts are termly; an academic-year row is kept as the year's figure.
+CME_PERIODS = ("Academic year", "Autumn term", "Spring term", "Summer term")
+ROW_RULES["dfe_cme"].append(
+    ("time_identifier", f"time_identifier in {CME_PERIODS}", f"one of {', '.join(CME_PERIODS)}")
+)
+ROW_RULES["dfe_cme_full_year"] = [
+    ("geographic_level", f"geographic_level in {GEOGRAPHIC_LEVELS}", f"one of {', '.join(GEOGRAPHIC_LEVELS)}"),
+    ("time_identifier", "time_identifier = 'Academic year'", "Academic year"),
+]
 ROW_RULES["dfe_neet"].append(
     ("age", f"lower(trim(age)) in {NEET_AGE_LABELS}", f"an age label DfE uses ({', '.join(NEET_AGE_LABELS)})")
 )

@@ -1,4 +1,4 @@
--- The three calendars in one place: every day from 2000 to 2040 with the financial quarter,
+-- The three calendars in one place (and school terms): every day from 2000 to 2040 with the financial quarter,
 -- financial year, academic year, calendar year and month it belongs to, one row per day and
 -- period type. KPI models place a case in a period by joining its date here. period_index
 -- numbers the periods of one type consecutively, so "the previous period" is index - 1.
@@ -19,7 +19,14 @@ parts as (
             - case when extract(month from calendar_date) < 9 then 1 else 0 end as academic_year_start,
         -- April-June = 1, July-September = 2, October-December = 3, January-March = 4.
         cast(floor(((cast(extract(month from calendar_date) as integer) + 8) % 12) / 3) as integer) + 1
-            as financial_quarter_number
+            as financial_quarter_number,
+        -- School terms as DfE's termly census statistics name them: autumn September-December,
+        -- spring January-March, summer April-August (each census day falls in its term).
+        case
+            when extract(month from calendar_date) >= 9 then 1
+            when extract(month from calendar_date) <= 3 then 2
+            else 3
+        end as term_number
     from days
 )
 
@@ -78,4 +85,24 @@ select
     year_number * 12 + month_number - 1,
     make_date(year_number, month_number, 1),
     cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'make_date(year_number, month_number, 1)')) }} as date)
+from parts
+
+union all
+
+select
+    calendar_date,
+    'term',
+    cast(academic_year_start as varchar) || '/' || lpad(cast((academic_year_start + 1) % 100 as varchar), 2, '0')
+        || ' ' || case term_number when 1 then 'Autumn' when 2 then 'Spring' else 'Summer' end || ' term',
+    academic_year_start * 3 + term_number - 1,
+    case term_number
+        when 1 then make_date(academic_year_start, 9, 1)
+        when 2 then make_date(academic_year_start + 1, 1, 1)
+        else make_date(academic_year_start + 1, 4, 1)
+    end,
+    case term_number
+        when 1 then make_date(academic_year_start, 12, 31)
+        when 2 then make_date(academic_year_start + 1, 3, 31)
+        else make_date(academic_year_start + 1, 8, 31)
+    end
 from parts

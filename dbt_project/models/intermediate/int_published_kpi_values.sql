@@ -1,6 +1,7 @@
 -- DfE's published KPI values for England, regions and every authority, one row per
 -- geography, KPI and period (EHC plans by calendar year; exclusions, NEET and children
--- missing education by academic year, period_index being its start year). Where releases
+-- missing education during the year by academic year, period_index being its start year;
+-- children missing education on the census day by term). Where releases
 -- overlap the newer one wins; the release each value came from is kept. A suppressed value
 -- is NULL with its reason, never 0.
 with timeliness as (
@@ -35,8 +36,13 @@ neet as (
       and (characteristic = 'ehc_plan' or (characteristic = 'total' and characteristic_group = 'total'))
 ),
 
-missing_education as (
+missing_education_on_census_day as (
     select * from {{ ref('stg_dfe__cme') }}
+    where breakdown = 'total'
+),
+
+missing_education_during_the_year as (
+    select * from {{ ref('stg_dfe__cme_full_year') }}
     where breakdown = 'total'
 ),
 
@@ -171,20 +177,30 @@ kpi_rows as (
 
     union all
 
-    -- Published counts are rounded (authorities to 10, England to 100).
+    -- Two measures never compared with each other: children missing education on the census
+    -- day of each term, and at any time during the academic year (what the local extract
+    -- counts). Published counts are rounded (authorities to 10, England to 100).
     select
-        release, release_year, 'academic_year', academic_year_start,
+        release, release_year, period_type, period_index,
         geographic_level, region_code, region_name, old_la_code, la_name,
-        'cme_children', child_count, cast(null as double), child_count, child_count_missing_reason
-    from missing_education
+        'cme_children_census', child_count, cast(null as double), child_count, child_count_missing_reason
+    from missing_education_on_census_day
+
+    union all
+
+    select
+        release, release_year, period_type, period_index,
+        geographic_level, region_code, region_name, old_la_code, la_name,
+        'cme_rate_per_100', child_count, cast(null as double), rate_per_100, rate_per_100_missing_reason
+    from missing_education_on_census_day
 
     union all
 
     select
         release, release_year, 'academic_year', academic_year_start,
         geographic_level, region_code, region_name, old_la_code, la_name,
-        'cme_rate_per_100', child_count, cast(null as double), rate_per_100, rate_per_100_missing_reason
-    from missing_education
+        'cme_children', child_count, cast(null as double), child_count, child_count_missing_reason
+    from missing_education_during_the_year
 ),
 
 with_geography as (
