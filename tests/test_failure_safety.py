@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -88,7 +87,10 @@ def test_published_warehouse_holds_marts_and_reference_only(published_demo: Pipe
 def test_real_extract_without_a_key_refuses_to_start(tmp_path: Path):
     benchmarks = write_sample(tmp_path)
     real_looking = tmp_path / "raw" / "ehc_requests" / "ehc_requests_2024-25_Q1.csv"
-    shutil.copy(next((tmp_path / "raw" / "ehc_requests").glob("*2023-24_Q4.csv")), real_looking)
+    # A file that is not one of the bundled sample's (its content differs by one identifier).
+    sample_file = next((tmp_path / "raw" / "ehc_requests").glob("*2023-24_Q4.csv"))
+    header, first, *rest = sample_file.read_text().splitlines(keepends=True)
+    real_looking.write_text("".join([header, "REAL-1" + first[first.index(","):], *rest]))
     run = run_pipeline(tmp_path, benchmarks)
     assert not run.success
     # The reason is the step failure's own message, not buried in a wrapped cause.

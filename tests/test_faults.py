@@ -42,7 +42,9 @@ def _correct_a_quarter(data_dir: Path) -> None:
 def _start_refresh(data_dir: Path) -> subprocess.Popen:
     environment = {**os.environ, "SENDKPI_DATA_DIR": str(data_dir), "SENDKPI_HOME_LA": "990",
                    "SENDKPI_BENCHMARKS_DIR": str(data_dir / "sample_benchmarks"), "PYTHONPATH": str(PROJECT_ROOT)}
-    environment.pop("SENDKPI_PSEUDONYMISATION_KEY", None)
+    # The demo's files corrected by hand are no longer the bundled sample: they need a key.
+    environment["SENDKPI_PSEUDONYMISATION_KEY"] = DEMO_PSEUDONYMISATION_KEY
+    environment.pop("SENDKPI_PSEUDONYMISATION_KEY_FILE", None)
     return subprocess.Popen(
         [sys.executable, "-m", "pipelines.cli", "materialise"], cwd=PROJECT_ROOT, env=environment,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,

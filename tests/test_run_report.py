@@ -14,7 +14,7 @@ from dagster_shared.error import SerializableErrorInfo
 
 from pipelines.run_report import extract_outcomes_metadata
 from pipelines.run_report import latest_report_path, summarise_run, write_run_report
-from pipelines.settings import Settings
+from pipelines.settings import DEMO_PSEUDONYMISATION_KEY, Settings
 from tests.conftest import SAMPLE_EXTRACT_FILES, PipelineRun, run_pipeline, write_sample
 
 pytestmark = pytest.mark.e2e  # each test runs the whole pipeline
@@ -46,7 +46,8 @@ def published_run(tmp_path_factory) -> PipelineRun:
     data_dir = tmp_path_factory.mktemp("report_ok")
     benchmarks = write_sample(data_dir)
     _break_two_rows(data_dir / "raw" / "ehc_requests" / BROKEN_FILE)
-    run = run_pipeline(data_dir, benchmarks)
+    # A broken sample file is no longer the bundled sample: it needs a key (the demo's will do).
+    run = run_pipeline(data_dir, benchmarks, key=DEMO_PSEUDONYMISATION_KEY)
     assert run.success, "the sample run with two quarantined rows should still publish"
     return run
 
