@@ -3,6 +3,7 @@
     sendkpi materialise        load, validate, build, test and publish (the refresh_all job)
     sendkpi validate FILE      check one extract or returns file against its rules, loading nothing
     sendkpi accept FILE        make a held-back extract file the current load of its quarter
+    sendkpi report             write the scorecard page and the finance workbook again
     sendkpi scorecard          print the headline comparison from the published marts
     sendkpi docs [--check]     regenerate docs tables and dbt sources from the contracts (schemas/)
     sendkpi sample             write the synthetic sample (extracts + DfE-layout benchmarks)
@@ -86,6 +87,8 @@ def materialise(settings: Settings, quarter: str | None = None, full_refresh: bo
     if published:
         print(f"Published: {settings.marts_dir}/*.parquet, {settings.warehouse_path} and "
               f"{settings.data_dir / 'published'} (open data, small numbers suppressed)")
+        print(f"Scorecard (open in any browser): {settings.data_dir / 'published' / 'scorecard.html'}; "
+              f"workbook: {settings.data_dir / 'published' / 'send_kpis.xlsx'}")
     else:
         print("Nothing was published: the last published marts are unchanged.", file=sys.stderr)
     print(f"Run report: {report}")
@@ -232,6 +235,20 @@ def accept(settings: Settings, path: Path, extract: str | None) -> int:
     return 0
 
 
+def report(settings: Settings) -> int:
+    """The scrutiny pack from what is published now (the nightly run writes it too)."""
+    from pipelines.public_export import public_export_path
+    from pipelines.report.write import write_scrutiny_pack
+
+    if not public_export_path(settings).is_file():
+        print(f"{public_export_path(settings)} does not exist yet: run `sendkpi materialise` first.", file=sys.stderr)
+        return 1
+    for path in write_scrutiny_pack(settings, "written by `sendkpi report`"):
+        print(f"Written: {path}")
+    print("Open scorecard.html in any browser (it needs no network); send_kpis.xlsx in Excel or LibreOffice.")
+    return 0
+
+
 def docs(check: bool) -> int:
     """Regenerate what the contracts give (docs tables, dbt sources); --check: report drift."""
     from pipelines.contract_docs import stale_files, write_generated_files
@@ -271,6 +288,7 @@ def _parser() -> argparse.ArgumentParser:
     take.add_argument("file", type=Path)
     take.add_argument("--extract", help="extract name when the file is not in its folder")
     commands.add_parser("scorecard", help="print the headline comparison table")
+    commands.add_parser("report", help="write data/published/scorecard.html and send_kpis.xlsx again")
     generate = commands.add_parser("docs", help="regenerate the column tables and dbt sources from the contracts")
     generate.add_argument("--check", action="store_true", help="only report files that differ from the contracts")
     commands.add_parser("sample", help="write the synthetic sample into the data folder")
@@ -292,6 +310,8 @@ def main(argv: list[str] | None = None) -> int:
             return validate(settings, arguments.file, arguments.extract)
         if arguments.command == "scorecard":
             return scorecard(settings)
+        if arguments.command == "report":
+            return report(settings)
         if arguments.command == "accept":
             return accept(settings, arguments.file, arguments.extract)
         if arguments.command == "docs":

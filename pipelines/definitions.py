@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.assets.ingest import RETURN_ASSETS, dfe_published_files, local_extracts
-from pipelines.assets.publish import open_data_export, published_marts
+from pipelines.assets.publish import open_data_export, published_marts, scrutiny_pack
 from pipelines.assets.transform import sendkpi_dbt_models
 from pipelines.checks import EXTRACT_CHECKS
 from pipelines.jobs import refresh_all
@@ -18,7 +18,8 @@ from pipelines.sensors import (
 )
 
 defs = dg.Definitions(
-    assets=[local_extracts, dfe_published_files, *RETURN_ASSETS, sendkpi_dbt_models, published_marts, open_data_export],
+    assets=[local_extracts, dfe_published_files, *RETURN_ASSETS, sendkpi_dbt_models, published_marts, open_data_export,
+            scrutiny_pack],
     asset_checks=EXTRACT_CHECKS,
     jobs=[refresh_all],
     schedules=[nightly_refresh],

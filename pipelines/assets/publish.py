@@ -6,6 +6,7 @@ from dagster_dbt import get_asset_key_for_model
 from pipelines.assets.transform import sendkpi_dbt_models
 from pipelines.fingerprint import record_published
 from pipelines.public_export import write_public_export
+from pipelines.report.write import write_scrutiny_pack
 from pipelines.publish import publish
 from pipelines.resources import WarehouseResource
 
@@ -44,9 +45,25 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     ),
 )
 def open_data_export(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    settings = warehouse.settings()
-    written = write_public_export(settings)
+    written = write_public_export(warehouse.settings())
     context.log.info(f"Open data: {', '.join(str(path) for path in written)}")
+    return dg.MaterializeResult(metadata={"files": [str(path) for path in written]})
+
+
+@dg.asset(
+    key=dg.AssetKey(["published", "scrutiny_pack"]),
+    deps=[open_data_export],
+    group_name="publish",
+    description=(
+        "data/published/scorecard.html (one self-contained page: headline, a section per family, "
+        "DSG) and data/published/send_kpis.xlsx (KPIs, DSG monitoring, deficit projection with a chart, "
+        "assumptions, sources), both from the published files"
+    ),
+)
+def scrutiny_pack(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    settings = warehouse.settings()
+    written = write_scrutiny_pack(settings, context.run_id)
+    context.log.info(f"Scrutiny pack: {', '.join(str(path) for path in written)}")
     # Everything is published: the next run with the same inputs has nothing to do.
     record_published(settings, context.run_id)
     return dg.MaterializeResult(metadata={"files": [str(path) for path in written]})

@@ -1,3 +1,6 @@
+{%- set small_count -%}
+coalesce(coalesce(ours.denominator, ours.numerator) < {{ var('small_count_threshold') }}, false)
+{%- endset %}
 -- One row per home authority x KPI x period x value source: our value (computed from our
 -- extracts, or as DfE published it) beside England, our region, our statistical neighbours'
 -- mean, our national rank and quartile band, and the change from the previous period.
@@ -206,8 +209,7 @@ select
     ours.value,
     ours.value_missing_reason,
     -- Fewer cases than the threshold behind a rate, or a count itself below it.
-    coalesce(coalesce(ours.denominator, ours.numerator) < {{ var('small_count_threshold') }}, false)
-        as is_small_count,
+    {{ small_count }} as is_small_count,
     england.value as england_value,
     region.value as region_value,
     'sn_model_{{ var("sn_model") }}' as sn_model,
@@ -233,6 +235,12 @@ select
                 else 'D'
             end
     end as quartile_band,
+    intervals.value_ci_lower,
+    intervals.value_ci_upper,
+    {{ significance_against('intervals.value_ci_lower', 'intervals.value_ci_upper', 'england.value',
+                            small_count, 'England') }} as significance_vs_england,
+    {{ significance_against('intervals.value_ci_lower', 'intervals.value_ci_upper', 'neighbour_means.sn_mean',
+                            small_count, 'neighbours') }} as significance_vs_neighbours,
     case when ours.previous_period_index = ours.period_index - 1 then ours.previous_series_value end
         as previous_value,
     case when ours.previous_period_index = ours.period_index - 1
@@ -243,6 +251,11 @@ from with_previous as ours
 cross join home
 inner join definitions
     on definitions.kpi_id = ours.kpi_id
+left join {{ ref('int_local_kpi_intervals') }} as intervals
+    on ours.value_source = 'local'
+    and intervals.kpi_id = ours.kpi_id
+    and intervals.period_type = ours.period_type
+    and intervals.period = ours.period
 left join england
     on england.kpi_id = ours.kpi_id
     and england.period_type = ours.period_type
