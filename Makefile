@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo materialise test test-fast dev scorecard benchmark clean
+.PHONY: install demo materialise test test-fast lint dev scorecard report benchmark clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
 	touch $@
 
 install: $(INSTALLED)
@@ -32,6 +32,17 @@ test: install
 ## The fast lane: unit, dbt unit, contract and loader tests; no full pipeline run (docs/testing.md).
 test-fast: install
 	SENDKPI_TEST_LANE=fast $(BIN)/python -m pytest -m "not e2e and not real_data"
+
+## ruff (lint and format) on the Python, sqlfluff (dbt templater, DuckDB) on the dbt models.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	mkdir -p dbt_project/target
+	SENDKPI_BUILD_DB=$(CURDIR)/dbt_project/target/lint.duckdb $(BIN)/sqlfluff lint dbt_project/models
+
+## Write data/published/scorecard.html and send_kpis.xlsx again from what is published.
+report: install
+	$(BIN)/sendkpi report
 
 ## Open the Dagster UI on http://127.0.0.1:3000 (runs kept in .dagster_home).
 dev: install

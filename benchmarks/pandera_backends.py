@@ -70,12 +70,13 @@ def _baseline_mib() -> float:
     """Peak memory of a process that imports the same modules and validates nothing."""
     import resource
 
-    import schemas.validation  # noqa: F401
     import ibis  # noqa: F401
-    import polars  # noqa: F401
+    import pandera.ibis  # noqa: F401
     import pandera.pandas  # noqa: F401
     import pandera.polars  # noqa: F401
-    import pandera.ibis  # noqa: F401
+    import polars  # noqa: F401
+
+    import schemas.validation  # noqa: F401
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -96,8 +97,13 @@ def main() -> None:
         print(f"{rows:,} extract rows at scale {arguments.scale}, loaded in {time.perf_counter() - started:.0f} s")
 
         def run(backend: str) -> dict:
-            output = subprocess.run([sys.executable, __file__, "--measure", str(path), backend],
-                                    check=True, capture_output=True, text=True, cwd=PROJECT_ROOT).stdout
+            output = subprocess.run(
+                [sys.executable, __file__, "--measure", str(path), backend],
+                check=True,
+                capture_output=True,
+                text=True,
+                cwd=PROJECT_ROOT,
+            ).stdout
             return json.loads(output.strip().splitlines()[-1])
 
         baseline = sorted(run("none")["peak_mib"] for _ in range(arguments.runs))[arguments.runs // 2]
@@ -108,8 +114,10 @@ def main() -> None:
             results = [run(backend) for _ in range(arguments.runs)]
             seconds = sorted(r["seconds"] for r in results)[arguments.runs // 2]
             peak = sorted(r["peak_mib"] for r in results)[arguments.runs // 2]
-            print(f"| {backend} | {results[0]['rows']:,} | {results[0]['failures']} | {seconds:.1f} | {peak:.0f} | "
-                  f"{peak - baseline:+.0f} |")
+            print(
+                f"| {backend} | {results[0]['rows']:,} | {results[0]['failures']} | {seconds:.1f} | {peak:.0f} | "
+                f"{peak - baseline:+.0f} |"
+            )
 
 
 if __name__ == "__main__":

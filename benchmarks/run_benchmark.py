@@ -117,11 +117,13 @@ def main() -> None:
         write_sample_extracts(data_dir / "raw")
         write_sample_benchmarks(data_dir / "sample_benchmarks")
         rows = scale_extracts(data_dir / "raw", arguments.scale)
-        os.environ.update({
-            "SENDKPI_DATA_DIR": str(data_dir),
-            "SENDKPI_BENCHMARKS_DIR": str(data_dir / "sample_benchmarks"),
-            "SENDKPI_HOME_LA": "990",
-        })
+        os.environ.update(
+            {
+                "SENDKPI_DATA_DIR": str(data_dir),
+                "SENDKPI_BENCHMARKS_DIR": str(data_dir / "sample_benchmarks"),
+                "SENDKPI_HOME_LA": "990",
+            }
+        )
         baseline = time_baseline(data_dir / "raw")
         pipeline = time_pipeline(data_dir)
     print(f"scale {arguments.scale}: {rows} extract rows (every case extract)")

@@ -21,8 +21,10 @@ def current_rows_query(spec: Contract) -> str:
     """The rows the marts are built from: a case extract's current loads, a return's whole table."""
     if not spec.is_case_extract:
         return f"select * from raw.{spec.name}"
-    columns = ", ".join(f"rows.{name}" for name, _ in spec.provenance_columns[1:]) + ", " + ", ".join(
-        f"rows.{name}" for name in spec.column_names
+    columns = (
+        ", ".join(f"rows.{name}" for name, _ in spec.provenance_columns[1:])
+        + ", "
+        + ", ".join(f"rows.{name}" for name in spec.column_names)
     )
     return (
         f"select {columns} from raw.{spec.name} as rows "

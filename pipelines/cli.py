@@ -1,14 +1,14 @@
 """`sendkpi`: the command line for analysts.
 
-    sendkpi materialise        load, validate, build, test and publish (the refresh_all job)
-    sendkpi validate FILE      check one extract or returns file against its rules, loading nothing
-    sendkpi accept FILE        make a held-back extract file the current load of its quarter
-    sendkpi report             write the scorecard page and the finance workbook again
-    sendkpi scorecard          print the headline comparison from the published marts
-    sendkpi docs [--check]     regenerate docs tables and dbt sources from the contracts (schemas/)
-    sendkpi sample             write the synthetic sample (extracts + DfE-layout benchmarks)
-    sendkpi demo               sample, materialise and scorecard in one go
-    sendkpi benchmarks fetch   download DfE's current releases (EES API) into raw/benchmarks
+sendkpi materialise        load, validate, build, test and publish (the refresh_all job)
+sendkpi validate FILE      check one extract or returns file against its rules, loading nothing
+sendkpi accept FILE        make a held-back extract file the current load of its quarter
+sendkpi report             write the scorecard page and the finance workbook again
+sendkpi scorecard          print the headline comparison from the published marts
+sendkpi docs [--check]     regenerate docs tables and dbt sources from the contracts (schemas/)
+sendkpi sample             write the synthetic sample (extracts + DfE-layout benchmarks)
+sendkpi demo               sample, materialise and scorecard in one go
+sendkpi benchmarks fetch   download DfE's current releases (EES API) into raw/benchmarks
 """
 
 from __future__ import annotations
@@ -60,13 +60,17 @@ def materialise(settings: Settings, quarter: str | None = None, full_refresh: bo
     if not quarter and not full_refresh:
         last_run = unchanged_since_published(settings)
         if last_run:
-            print(f"Nothing changed since run {last_run} published (raw files, DfE files, settings, code): "
-                  f"nothing to do. `sendkpi materialise --full-refresh` rebuilds anyway.")
+            print(
+                f"Nothing changed since run {last_run} published (raw files, DfE files, settings, code): "
+                f"nothing to do. `sendkpi materialise --full-refresh` rebuilds anyway."
+            )
             return 0
 
     scope_text = f"quarter {quarter}" if quarter else "all quarters"
-    print(f"Materialising {scope_text} for LA {settings.home_la}: raw files from {settings.raw_dir}, "
-          f"DfE files from {settings.benchmarks_dir}")
+    print(
+        f"Materialising {scope_text} for LA {settings.home_la}: raw files from {settings.raw_dir}, "
+        f"DfE files from {settings.benchmarks_dir}"
+    )
     job = defs.resolve_job_def("refresh_all")
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     scope = {"partition_key": quarter} if quarter else {"tags": all_quarters_tags()}
@@ -82,13 +86,19 @@ def materialise(settings: Settings, quarter: str | None = None, full_refresh: bo
     try:
         report = write_run_report(settings, result.run_id, result.all_events, published)
     except OSError as error:  # a full disk, a read-only folder: say so, the run's outcome stands
-        report = f"not written ({error.strerror or error}: {getattr(error, 'filename', None) or settings.run_reports_dir})"
+        report = (
+            f"not written ({error.strerror or error}: {getattr(error, 'filename', None) or settings.run_reports_dir})"
+        )
         print(f"The run report could not be written: {report}", file=sys.stderr)
     if published:
-        print(f"Published: {settings.marts_dir}/*.parquet, {settings.warehouse_path} and "
-              f"{settings.data_dir / 'published'} (open data, small numbers suppressed)")
-        print(f"Scorecard (open in any browser): {settings.data_dir / 'published' / 'scorecard.html'}; "
-              f"workbook: {settings.data_dir / 'published' / 'send_kpis.xlsx'}")
+        print(
+            f"Published: {settings.marts_dir}/*.parquet, {settings.warehouse_path} and "
+            f"{settings.data_dir / 'published'} (open data, small numbers suppressed)"
+        )
+        print(
+            f"Scorecard (open in any browser): {settings.data_dir / 'published' / 'scorecard.html'}; "
+            f"workbook: {settings.data_dir / 'published' / 'send_kpis.xlsx'}"
+        )
     else:
         print("Nothing was published: the last published marts are unchanged.", file=sys.stderr)
     print(f"Run report: {report}")
@@ -118,12 +128,11 @@ def _validate_return(returns: ReturnFolder, path: Path) -> int:
 
 
 def validate(settings: Settings, path: Path, extract: str | None) -> int:
+    from pipelines.ingest.drop_zone import classify
     from pipelines.ingest.extracts import load_extract_file
     from pipelines.ingest.keys import pseudonymisation_key
     from pipelines.warehouse import ensure_raw_tables
     from schemas import EXTRACTS
-
-    from pipelines.ingest.drop_zone import classify
 
     if not path.exists() and not path.is_symlink():
         print(f"{path} does not exist", file=sys.stderr)
@@ -146,8 +155,10 @@ def validate(settings: Settings, path: Path, extract: str | None) -> int:
     outcome = load_extract_file(connection, spec, path, pseudonymisation_key(settings))
     checked = outcome.status in ("loaded", "held")
     if checked:
-        print(f"{path}: {outcome.rows_loaded} of {outcome.rows_in_file} rows pass every rule; "
-              f"{outcome.rows_quarantined} would be quarantined")
+        print(
+            f"{path}: {outcome.rows_loaded} of {outcome.rows_in_file} rows pass every rule; "
+            f"{outcome.rows_quarantined} would be quarantined"
+        )
     else:
         print(outcome.message)
     failures = connection.execute(
@@ -177,8 +188,11 @@ def sample(settings: Settings) -> int:
     from pipelines.sample_data import write_sample_benchmarks, write_sample_extracts
 
     if not only_bundled_sample_extracts(settings):
-        print(f"{settings.raw_dir} holds real extracts: the synthetic sample is not mixed with them. "
-              "Run the demo with SENDKPI_DATA_DIR set to another folder.", file=sys.stderr)
+        print(
+            f"{settings.raw_dir} holds real extracts: the synthetic sample is not mixed with them. "
+            "Run the demo with SENDKPI_DATA_DIR set to another folder.",
+            file=sys.stderr,
+        )
         return 1
     extracts = write_sample_extracts(settings.raw_dir)
     print(f"Synthetic sample: {len(extracts)} extract files in {settings.raw_dir}")
@@ -203,8 +217,10 @@ def benchmarks_fetch(settings: Settings) -> int:
     fetched = sum(outcome.ok for outcome in outcomes)
     print(f"Fetched {fetched} of {len(outcomes)} data sets; provenance in {provenance_path(settings)}")
     if fetched and not settings.fetched_benchmarks_dir.is_relative_to(settings.benchmarks_dir):
-        print(f"The pipeline reads DfE files from {settings.benchmarks_dir}: set benchmarks_dir "
-              f"(or SENDKPI_BENCHMARKS_DIR) to {settings.fetched_benchmarks_dir} to use these.")
+        print(
+            f"The pipeline reads DfE files from {settings.benchmarks_dir}: set benchmarks_dir "
+            f"(or SENDKPI_BENCHMARKS_DIR) to {settings.fetched_benchmarks_dir} to use these."
+        )
     return 0 if fetched == len(outcomes) else 1
 
 
@@ -275,15 +291,20 @@ def _checked_quarter(text: str | None) -> str | None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sendkpi", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="sendkpi", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("materialise", help="load, validate, build, test and publish")
     run.add_argument("--quarter", help="load only this financial quarter's files, e.g. 2023-24_Q2")
-    run.add_argument("--full-refresh", action="store_true",
-                     help="run even when nothing changed since the last published run")
+    run.add_argument(
+        "--full-refresh", action="store_true", help="run even when nothing changed since the last published run"
+    )
     check = commands.add_parser("validate", help="check one extract file, loading nothing")
     check.add_argument("file", type=Path)
-    check.add_argument("--extract", help="extract or returns folder name (neet, school_census, dsg) when the file is not in its folder")
+    check.add_argument(
+        "--extract", help="extract or returns folder name (neet, school_census, dsg) when the file is not in its folder"
+    )
     take = commands.add_parser("accept", help="make a held-back extract file the current load of its quarter")
     take.add_argument("file", type=Path)
     take.add_argument("--extract", help="extract name when the file is not in its folder")

@@ -46,7 +46,10 @@ def _required(column: Column) -> str:
 
 def docs_table(contract: Contract) -> str:
     if contract.is_case_extract:
-        lines = ["| column | type | required | allowed values | meaning | used by |", "| --- | --- | --- | --- | --- | --- |"]
+        lines = [
+            "| column | type | required | allowed values | meaning | used by |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
         lines += [
             f"| {c.name} | {c.doc_type} | {_required(c)} | {_allowed(contract, c)} | {c.meaning} | {c.used_by} |"
             for c in contract.fields
@@ -78,7 +81,8 @@ def _block(name: str) -> re.Pattern:
 def render_docs(text: str) -> str:
     """The document with every contract table it holds regenerated."""
     for name, contract in CONTRACTS.items():
-        text = _block(name).sub(lambda match: f"{match.group(1)}\n{docs_table(contract)}\n{match.group(2)}", text)
+        table = docs_table(contract)
+        text = _block(name).sub(lambda match, table=table: f"{match.group(1)}\n{table}\n{match.group(2)}", text)
     return text
 
 
@@ -89,7 +93,7 @@ def _yaml_list(values: tuple[str, ...]) -> str:
 def _source_table(contract: Contract) -> list[str]:
     lines = [
         f"      - name: {contract.name}",
-        f"        description: >",
+        "        description: >",
         f"          {contract.description} (schemas/{contract.folder if contract.is_case_extract else contract.name}.py;",
         f"          every load kept{': the current load of a quarter is chosen through load_log' if contract.is_case_extract else ''}).",
         "        columns:",
@@ -99,7 +103,7 @@ def _source_table(contract: Contract) -> list[str]:
             [f"accepted_values: {{arguments: {{values: {_yaml_list(column.codes)}}}}}"] if column.codes else []
         )
         lines.append(f"          - name: {column.name}")
-        lines.append(f"            description: \"{column.meaning.replace(chr(34), chr(39))}\"")
+        lines.append(f'            description: "{column.meaning.replace(chr(34), chr(39))}"')
         if tests:
             lines.append("            data_tests:")
             lines += [f"              - {test}" for test in tests]
@@ -131,8 +135,11 @@ def generated_files() -> dict[Path, str]:
 
 
 def stale_files() -> list[Path]:
-    return [path for path, text in generated_files().items()
-            if not path.exists() or path.read_text(encoding="utf-8") != text]
+    return [
+        path
+        for path, text in generated_files().items()
+        if not path.exists() or path.read_text(encoding="utf-8") != text
+    ]
 
 
 def write_generated_files() -> list[Path]:

@@ -18,8 +18,15 @@ from pipelines.sensors import (
 )
 
 defs = dg.Definitions(
-    assets=[local_extracts, dfe_published_files, *RETURN_ASSETS, sendkpi_dbt_models, published_marts, open_data_export,
-            scrutiny_pack],
+    assets=[
+        local_extracts,
+        dfe_published_files,
+        *RETURN_ASSETS,
+        sendkpi_dbt_models,
+        published_marts,
+        open_data_export,
+        scrutiny_pack,
+    ],
     asset_checks=EXTRACT_CHECKS,
     jobs=[refresh_all],
     schedules=[nightly_refresh],

@@ -37,7 +37,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines.ingest.dfe import LAYOUTS, recognise
@@ -105,8 +105,9 @@ def provenance_path(settings: Settings) -> Path:
 def fetch_benchmarks(settings: Settings, report: Callable[[Outcome], None] | None = None) -> list[Outcome]:
     """Fetch every configured data set; `report` is called as each one finishes."""
     if not settings.fetch.data_sets:
-        raise FetchError("no data sets configured: add name = \"API data set id\" lines to "
-                         "[fetch.data_sets] in sendkpi.toml")
+        raise FetchError(
+            'no data sets configured: add name = "API data set id" lines to [fetch.data_sets] in sendkpi.toml'
+        )
     _read_provenance(provenance_path(settings))  # refuse before downloading if it is unreadable
     outcomes = []
     for name, data_set_id in settings.fetch.data_sets.items():
@@ -123,11 +124,15 @@ def fetch_benchmarks(settings: Settings, report: Callable[[Outcome], None] | Non
 def _fetch_one(settings: Settings, name: str, data_set_id: str) -> Outcome:
     table = EXPECTED_TABLES.get(name)
     if table is None:
-        raise _Rejected("unknown data set",
-                        f"no DfE layout is expected for {name!r}; known names: {', '.join(EXPECTED_TABLES)}")
+        raise _Rejected(
+            "unknown data set", f"no DfE layout is expected for {name!r}; known names: {', '.join(EXPECTED_TABLES)}"
+        )
     if not _DATA_SET_ID.fullmatch(data_set_id):
-        raise _Rejected("not configured", f"{data_set_id!r} is not an EES API data set id: set the data set's "
-                        "\"API data set ID\" from the EES data catalogue in [fetch.data_sets] of sendkpi.toml")
+        raise _Rejected(
+            "not configured",
+            f"{data_set_id!r} is not an EES API data set id: set the data set's "
+            '"API data set ID" from the EES data catalogue in [fetch.data_sets] of sendkpi.toml',
+        )
     base = settings.fetch.ees_api_url
     timeout = settings.fetch.timeout_seconds
     summary_url = f"{base}/data-sets/{urllib.parse.quote(data_set_id, safe='')}"
@@ -151,21 +156,25 @@ def _fetch_one(settings: Settings, name: str, data_set_id: str) -> Outcome:
         temporary.unlink(missing_ok=True)  # gone already when the rename succeeded
 
     replaced = sorted(path.name for path in folder.glob(f"{name}_*.csv") if path != destination)
-    _record(settings, name, {
-        "id": data_set_id,
-        "version": summary.version,
-        "title": summary.title,
-        "published": summary.published,
-        "status": summary.status,
-        "url": csv_url,
-        "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "sha256": sha256,
-        "rows": rows,
-        "api_total_results": summary.total_results,
-        "table": table,
-        "file": destination.relative_to(settings.fetched_benchmarks_dir).as_posix(),
-        "replaced": replaced,
-    })
+    _record(
+        settings,
+        name,
+        {
+            "id": data_set_id,
+            "version": summary.version,
+            "title": summary.title,
+            "published": summary.published,
+            "status": summary.status,
+            "url": csv_url,
+            "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "sha256": sha256,
+            "rows": rows,
+            "api_total_results": summary.total_results,
+            "table": table,
+            "file": destination.relative_to(settings.fetched_benchmarks_dir).as_posix(),
+            "replaced": replaced,
+        },
+    )
     for old_name in replaced:
         (folder / old_name).unlink(missing_ok=True)
 
@@ -175,9 +184,13 @@ def _fetch_one(settings: Settings, name: str, data_set_id: str) -> Outcome:
     if summary.total_results is not None and summary.total_results != rows:
         notes.append(f"note: the API reports {summary.total_results} results, the CSV has {rows} rows")
     if summary.status == "Deprecated":
-        notes.append(f"note: DfE have deprecated this data set (superseded by {summary.superseded_by or 'nothing named'})")
-    message = (f"{name}: version {summary.version} of \"{summary.title}\" (published {summary.published}): "
-               f"{rows} rows -> {destination}")
+        notes.append(
+            f"note: DfE have deprecated this data set (superseded by {summary.superseded_by or 'nothing named'})"
+        )
+    message = (
+        f'{name}: version {summary.version} of "{summary.title}" (published {summary.published}): '
+        f"{rows} rows -> {destination}"
+    )
     return Outcome(name, True, "; ".join([message, *notes]), destination, rows)
 
 
@@ -187,9 +200,14 @@ def _fetch_one(settings: Settings, name: str, data_set_id: str) -> Outcome:
 def _open(url: str, accept: str, timeout: int):
     """An open response, or _Rejected with one line saying what went wrong. `timeout` bounds
     connecting and every read (not the whole download)."""
-    request = urllib.request.Request(url, headers={
-        "Accept": accept, "Accept-Encoding": "gzip, identity", "User-Agent": USER_AGENT,
-    })
+    request = urllib.request.Request(
+        url,
+        headers={
+            "Accept": accept,
+            "Accept-Encoding": "gzip, identity",
+            "User-Agent": USER_AGENT,
+        },
+    )
     try:
         return urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 (http(s) only: settings check)
     except urllib.error.HTTPError as error:
@@ -235,14 +253,19 @@ def _read_summary(url: str, timeout: int) -> _Summary:
         latest = summary["latestVersion"]
         version = str(latest["version"]).strip()
     except (ValueError, KeyError, TypeError):
-        raise _Rejected("unexpected answer", f"GET {url} did not return a data set summary with "
-                        f"latestVersion.version: {body[:120]!r}") from None
+        raise _Rejected(
+            "unexpected answer",
+            f"GET {url} did not return a data set summary with latestVersion.version: {body[:120]!r}",
+        ) from None
     if not _VERSION.fullmatch(version):
         raise _Rejected("unexpected answer", f"GET {url}: version {version!r} is not like 1.0 or 2.1")
     status = str(summary.get("status") or "")
     if status == "Withdrawn":
-        raise _Rejected("withdrawn", f"DfE have withdrawn data set {summary.get('title') or url}; "
-                        f"superseded by {summary.get('supersedingDataSetId') or 'nothing named'}")
+        raise _Rejected(
+            "withdrawn",
+            f"DfE have withdrawn data set {summary.get('title') or url}; "
+            f"superseded by {summary.get('supersedingDataSetId') or 'nothing named'}",
+        )
     total = latest.get("totalResults")
     return _Summary(
         title=str(summary.get("title") or ""),
@@ -338,7 +361,7 @@ def _read_provenance(path: Path) -> dict:
     except (OSError, ValueError) as error:
         raise FetchError(f"{path} cannot be read ({error}): repair or move it; nothing was fetched") from None
     if not isinstance(provenance, dict) or not isinstance(provenance.get("data_sets"), dict):
-        raise FetchError(f"{path} is not a provenance file (no \"data_sets\" object): repair or move it")
+        raise FetchError(f'{path} is not a provenance file (no "data_sets" object): repair or move it')
     return provenance
 
 
@@ -353,5 +376,7 @@ def _record(settings: Settings, name: str, entry: dict) -> None:
         os.replace(temporary, path)
     except OSError as error:
         temporary.unlink(missing_ok=True)
-        raise _Rejected("cannot record provenance", f"{path}: {error.strerror or error}; "
-                        f"{entry['file']} is in place but unrecorded: fetch again") from None
+        raise _Rejected(
+            "cannot record provenance",
+            f"{path}: {error.strerror or error}; {entry['file']} is in place but unrecorded: fetch again",
+        ) from None

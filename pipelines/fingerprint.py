@@ -21,8 +21,14 @@ from pathlib import Path
 from pipelines.settings import PROJECT_ROOT, Settings
 
 # What the code of a refresh is: a change to any of these rebuilds.
-CODE_FOLDERS = ("pipelines", "schemas", "dbt_project/models", "dbt_project/macros", "dbt_project/seeds",
-                "dbt_project/tests")
+CODE_FOLDERS = (
+    "pipelines",
+    "schemas",
+    "dbt_project/models",
+    "dbt_project/macros",
+    "dbt_project/seeds",
+    "dbt_project/tests",
+)
 CODE_FILES = ("dbt_project/dbt_project.yml", "dbt_project/profiles.yml")
 CANDIDATE_FOLDER = "run_inputs"
 PUBLISHED_FILE = "published_inputs.json"

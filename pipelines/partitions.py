@@ -33,7 +33,9 @@ def range_tags(first_key: str, last_key: str) -> dict[str, str]:
 
 
 FINANCIAL_QUARTERS = dg.StaticPartitionsDefinition(
-    financial_quarter_keys(FinancialQuarter.parse(load_settings().first_quarter), FinancialQuarter.containing(date.today()))
+    financial_quarter_keys(
+        FinancialQuarter.parse(load_settings().first_quarter), FinancialQuarter.containing(date.today())
+    )
 )
 
 

@@ -64,13 +64,36 @@ SUPPRESSED = "c"  # DfE's symbol: confidential
 
 # What the public file holds, in this order. Every other mart column is left out.
 PUBLIC_COLUMNS = (
-    "la_code", "la_new_code", "la_name", "region_code", "region_name",
-    "kpi_id", "kpi_name", "polarity", "unit",
-    "period_type", "period", "period_start", "period_end", "value_source",
-    "numerator", "denominator", "value", "value_missing_reason",
-    "england_value", "region_value", "sn_model", "sn_mean", "sn_count", "sn_included",
-    "national_rank", "national_count", "quartile_band",
-    "previous_value", "change", "benchmark_release",
+    "la_code",
+    "la_new_code",
+    "la_name",
+    "region_code",
+    "region_name",
+    "kpi_id",
+    "kpi_name",
+    "polarity",
+    "unit",
+    "period_type",
+    "period",
+    "period_start",
+    "period_end",
+    "value_source",
+    "numerator",
+    "denominator",
+    "value",
+    "value_missing_reason",
+    "england_value",
+    "region_value",
+    "sn_model",
+    "sn_mean",
+    "sn_count",
+    "sn_included",
+    "national_rank",
+    "national_count",
+    "quartile_band",
+    "previous_value",
+    "change",
+    "benchmark_release",
 )
 # Mart columns deliberately not published. A column added to the mart later stays out of the
 # public file until it is reviewed and added to PUBLIC_COLUMNS.
@@ -91,7 +114,8 @@ def public_export_path(settings: Settings) -> Path:
 def person_level_columns(columns: list[str] | tuple[str, ...]) -> list[str]:
     """Column names that look like person-level data (identifiers, pseudonyms, children)."""
     return [
-        column for column in columns
+        column
+        for column in columns
         if column.lower() not in _ALLOWED_ID_COLUMNS and _PERSON_LEVEL.search(column.lower())
     ]
 
@@ -119,6 +143,7 @@ def _rounded(expression: str) -> str:
 
 def _flag_primary(connection: duckdb.DuckDBPyConnection, mart: Path, threshold: int) -> None:
     """public_cells: the mart's rows with the primary suppression flags (small counts)."""
+
     def small(column: str) -> str:
         return f"(value_source = 'local' and {column} >= 1 and {column} < {threshold})"
 
@@ -126,9 +151,9 @@ def _flag_primary(connection: duckdb.DuckDBPyConnection, mart: Path, threshold: 
         create or replace temp table public_cells as
         select
             *,
-            coalesce({small('numerator')}, false) as numerator_suppressed,
-            coalesce({small('denominator')}, false) as denominator_suppressed,
-            coalesce({small('numerator')} or {small('denominator')}, false) as row_suppressed
+            coalesce({small("numerator")}, false) as numerator_suppressed,
+            coalesce({small("denominator")}, false) as denominator_suppressed,
+            coalesce({small("numerator")} or {small("denominator")}, false) as row_suppressed
         from read_parquet({sql_string(mart)})
     """)
 
@@ -180,7 +205,8 @@ def _apply_secondary_suppression(connection: duckdb.DuckDBPyConnection, threshol
     while True:
         newly = 0
         for condition in _SECONDARY_RULES.values():
-            newly += len(connection.execute(f"""
+            newly += len(
+                connection.execute(f"""
                 update public_cells as cells
                 set row_suppressed = true,
                     numerator_suppressed = coalesce(numerator <> 0, false),
@@ -188,7 +214,8 @@ def _apply_secondary_suppression(connection: duckdb.DuckDBPyConnection, threshol
                 where cells.value_source = 'local' and not cells.row_suppressed
                   and {condition.format(threshold=threshold)}
                 returning 1
-            """).fetchall())
+            """).fetchall()
+            )
         marked += newly
         if not newly:
             return marked
@@ -201,15 +228,30 @@ _FORMULA_START = r"^[=+\-@\t\r]"
 def _spreadsheet_safe(column: str) -> str:
     """Text from files (an authority name, a KPI name) as a spreadsheet shows it, not runs it:
     a leading formula character gets an apostrophe before it (OWASP's CSV injection advice)."""
-    return (f"case when regexp_matches(cast({column} as varchar), '{_FORMULA_START}') "
-            f"then chr(39) || {column} else {column} end")
+    return (
+        f"case when regexp_matches(cast({column} as varchar), '{_FORMULA_START}') "
+        f"then chr(39) || {column} else {column} end"
+    )
 
 
 def _public_query() -> str:
-    text = {column: _spreadsheet_safe(column) for column in (
-        "la_code", "la_new_code", "la_name", "region_code", "region_name", "kpi_id", "kpi_name",
-        "value_missing_reason", "sn_model", "sn_included", "benchmark_release", "value_source",
-    )}
+    text = {
+        column: _spreadsheet_safe(column)
+        for column in (
+            "la_code",
+            "la_new_code",
+            "la_name",
+            "region_code",
+            "region_name",
+            "kpi_id",
+            "kpi_name",
+            "value_missing_reason",
+            "sn_model",
+            "sn_included",
+            "benchmark_release",
+            "value_source",
+        )
+    }
     return f"""
 with with_previous as (
     select
@@ -228,32 +270,32 @@ with with_previous as (
         and cast(previous_row.period_end as date) + 1 = cast(current_row.period_start as date)
 )
 select
-    {text['la_code']} as la_code, {text['la_new_code']} as la_new_code, {text['la_name']} as la_name,
-    {text['region_code']} as region_code, {text['region_name']} as region_name,
-    {text['kpi_id']} as kpi_id, {text['kpi_name']} as kpi_name, polarity, unit,
+    {text["la_code"]} as la_code, {text["la_new_code"]} as la_new_code, {text["la_name"]} as la_name,
+    {text["region_code"]} as region_code, {text["region_name"]} as region_name,
+    {text["kpi_id"]} as kpi_id, {text["kpi_name"]} as kpi_name, polarity, unit,
     period_type, period,
     cast(period_start as date) as period_start,
     cast(period_end as date) as period_end,
-    {text['value_source']} as value_source,
-    {_count('numerator')} as numerator,
-    {_count('denominator')} as denominator,
-    case when row_suppressed then '{SUPPRESSED}' else {_rounded('value')} end as value,
-    {text['value_missing_reason']} as value_missing_reason,
-    {_rounded('england_value')} as england_value,
-    {_rounded('region_value')} as region_value,
-    {text['sn_model']} as sn_model,
-    {_rounded('sn_mean')} as sn_mean,
+    {text["value_source"]} as value_source,
+    {_count("numerator")} as numerator,
+    {_count("denominator")} as denominator,
+    case when row_suppressed then '{SUPPRESSED}' else {_rounded("value")} end as value,
+    {text["value_missing_reason"]} as value_missing_reason,
+    {_rounded("england_value")} as england_value,
+    {_rounded("region_value")} as region_value,
+    {text["sn_model"]} as sn_model,
+    {_rounded("sn_mean")} as sn_mean,
     sn_count,
-    {text['sn_included']} as sn_included,
+    {text["sn_included"]} as sn_included,
     case when row_suppressed and national_rank is not null then '{SUPPRESSED}'
          else cast(national_rank as varchar) end as national_rank,
     national_count,
     case when row_suppressed and quartile_band is not null then '{SUPPRESSED}'
          else quartile_band end as quartile_band,
-    case when previous_suppressed then '{SUPPRESSED}' else {_rounded('previous_value')} end as previous_value,
+    case when previous_suppressed then '{SUPPRESSED}' else {_rounded("previous_value")} end as previous_value,
     case when change is not null and (row_suppressed or previous_suppressed) then '{SUPPRESSED}'
-         else {_rounded('change')} end as change,
-    {text['benchmark_release']} as benchmark_release
+         else {_rounded("change")} end as change,
+    {text["benchmark_release"]} as benchmark_release
 from with_previous
 order by kpi_id, period_type, period_start, value_source
 """
@@ -262,9 +304,7 @@ order by kpi_id, period_type, period_start, value_source
 def _check_columns(mart_columns: list[str], mart: Path) -> None:
     person_level = person_level_columns(mart_columns)
     if person_level:
-        raise PublicExportError(
-            f"{mart} has person-level columns {person_level}: the public file is not written"
-        )
+        raise PublicExportError(f"{mart} has person-level columns {person_level}: the public file is not written")
     missing = [column for column in PUBLIC_COLUMNS if column not in mart_columns]
     if missing:
         raise PublicExportError(f"{mart} lacks the columns {missing}: the public file is not written")
@@ -285,9 +325,12 @@ def write_public_export(settings: Settings) -> list[Path]:
     staged = final.with_name(f".{final.name}.{os.getpid()}.tmp")
     connection = duckdb.connect()
     try:
-        mart_columns = [row[0] for row in connection.execute(
-            f"select column_name from (describe select * from read_parquet({sql_string(mart)}))"
-        ).fetchall()]
+        mart_columns = [
+            row[0]
+            for row in connection.execute(
+                f"select column_name from (describe select * from read_parquet({sql_string(mart)}))"
+            ).fetchall()
+        ]
         _check_columns(mart_columns, mart)
         _flag_primary(connection, mart, settings.small_count_threshold)
         _apply_secondary_suppression(connection, settings.small_count_threshold)

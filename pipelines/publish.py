@@ -29,11 +29,14 @@ class Published:
 
 
 def _tables(connection: duckdb.DuckDBPyConnection, catalog: str, schema: str) -> list[str]:
-    return [row[0] for row in connection.execute(
-        "select table_name from information_schema.tables where table_catalog = ? and table_schema = ? "
-        "and table_type = 'BASE TABLE' order by table_name",
-        [catalog, schema],
-    ).fetchall()]
+    return [
+        row[0]
+        for row in connection.execute(
+            "select table_name from information_schema.tables where table_catalog = ? and table_schema = ? "
+            "and table_type = 'BASE TABLE' order by table_name",
+            [catalog, schema],
+        ).fetchall()
+    ]
 
 
 def _temporary_name(final: Path) -> Path:
@@ -43,11 +46,7 @@ def _temporary_name(final: Path) -> Path:
 def remove_leftovers(settings: Settings) -> list[Path]:
     """Temporary files of a publish that was killed part-way. Only one run writes at a
     time, so any found now are leftovers; the published files were never touched by them."""
-    leftovers = [
-        path
-        for folder in (settings.data_dir, settings.marts_dir)
-        for path in folder.glob(".*.tmp")
-    ]
+    leftovers = [path for folder in (settings.data_dir, settings.marts_dir) for path in folder.glob(".*.tmp")]
     for path in leftovers:
         path.unlink(missing_ok=True)
     return leftovers

@@ -26,8 +26,12 @@ class WarehouseResource(dg.ConfigurableResource):
     @contextmanager
     def build_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         settings = self.settings()
-        with connect(settings.build_warehouse_path, memory_limit=settings.duckdb_memory_limit,
-                     threads=settings.duckdb_threads, spill_dir=settings.duckdb_spill_dir) as connection:
+        with connect(
+            settings.build_warehouse_path,
+            memory_limit=settings.duckdb_memory_limit,
+            threads=settings.duckdb_threads,
+            spill_dir=settings.duckdb_spill_dir,
+        ) as connection:
             yield connection
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -37,8 +37,17 @@ ASSET_CHECK_EVALUATION = "ASSET_CHECK_EVALUATION"
 LOAD_LOG_ASSET = "raw/load_log"
 PUBLISH_ASSET = "published/marts"
 DFE_FILES_ASSET = "raw/dfe_files"
-FILE_COUNTS = ("files_seen", "files_loaded", "files_unchanged", "files_rejected", "rows_loaded", "rows_quarantined",
-               "files_held", "files_restored", "files_ignored")
+FILE_COUNTS = (
+    "files_seen",
+    "files_loaded",
+    "files_unchanged",
+    "files_rejected",
+    "rows_loaded",
+    "rows_quarantined",
+    "files_held",
+    "files_restored",
+    "files_ignored",
+)
 # dbt adds these to every check; they say nothing about why a check failed.
 _CHECK_NOISE = {"Execution Duration", "unique_id", "invocation_id", "status"}
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -63,7 +72,8 @@ def extract_outcomes_metadata(outcomes: list[FileOutcome]) -> dict[str, object]:
         "rows_loaded": sum(outcome.rows_loaded for outcome in outcomes),
         "rows_quarantined": sum(outcome.rows_quarantined for outcome in outcomes),
         "files": dg.MetadataValue.md(
-            "| extract | file | status | rows loaded | rows quarantined | message |\n|---|---|---|---|---|---|\n" + table
+            "| extract | file | status | rows loaded | rows quarantined | message |\n|---|---|---|---|---|---|\n"
+            + table
         ),
     }
 
@@ -86,13 +96,19 @@ def return_files_metadata(folder: str, files: list) -> dict[str, object]:
 def files_sentence(files: dict) -> str:
     """'60 seen, 58 loaded, ... rejected[, 1 held back, 1 current again]; rows: ...'."""
     extra = "".join(
-        f", {files.get(key)} {label}" for key, label in (("files_held", "held back"), ("files_restored", "current again"),
-                                                   ("files_ignored", "ignored"))
+        f", {files.get(key)} {label}"
+        for key, label in (
+            ("files_held", "held back"),
+            ("files_restored", "current again"),
+            ("files_ignored", "ignored"),
+        )
         if files.get(key)
     )
-    return (f"{files['files_seen']} seen, {files['files_loaded']} loaded, {files['files_unchanged']} unchanged, "
-            f"{files['files_rejected']} rejected{extra}; rows: {files['rows_loaded']} loaded, "
-            f"{files['rows_quarantined']} quarantined.")
+    return (
+        f"{files['files_seen']} seen, {files['files_loaded']} loaded, {files['files_unchanged']} unchanged, "
+        f"{files['files_rejected']} rejected{extra}; rows: {files['rows_loaded']} loaded, "
+        f"{files['rows_quarantined']} quarantined."
+    )
 
 
 def _plain(text: object) -> str:
@@ -127,14 +143,16 @@ def _parse_files_table(markdown: str) -> list[dict]:
         if len(cells) < 6 or cells[0] in ("extract", "---") or set(cells[0]) <= {"-", ":"}:
             continue
         extract, name, status, rows_loaded, rows_quarantined = cells[:5]
-        files.append({
-            "extract": extract,
-            "file": name,
-            "status": status,
-            "rows_loaded": int(rows_loaded) if rows_loaded.isdigit() else 0,
-            "rows_quarantined": int(rows_quarantined) if rows_quarantined.isdigit() else 0,
-            "message": "|".join(cells[5:]).strip(),
-        })
+        files.append(
+            {
+                "extract": extract,
+                "file": name,
+                "status": status,
+                "rows_loaded": int(rows_loaded) if rows_loaded.isdigit() else 0,
+                "rows_quarantined": int(rows_quarantined) if rows_quarantined.isdigit() else 0,
+                "message": "|".join(cells[5:]).strip(),
+            }
+        )
     return files
 
 
@@ -158,10 +176,12 @@ def summarise_run(events: list, published: bool) -> dict:
         elif kind == STEP_FAILURE:
             steps[step or "?"] = "failed"
             error = getattr(data, "error", None)
-            failed_steps.append({
-                "step": step,
-                "error": error_text(error) if error is not None else _plain(getattr(event, "message", "") or ""),
-            })
+            failed_steps.append(
+                {
+                    "step": step,
+                    "error": error_text(error) if error is not None else _plain(getattr(event, "message", "") or ""),
+                }
+            )
         elif kind == RUN_FAILURE:
             error = getattr(data, "error", None)
             run_failure = error_text(error) if error is not None else _plain(getattr(event, "message", "") or "")
@@ -190,9 +210,9 @@ def summarise_run(events: list, published: bool) -> dict:
         files["files"] = _parse_files_table(files["table"])
 
     # Each returns folder's table is reported by every table of the folder: keep one of each.
-    returns = sorted({
-        str(metadata[RETURN_FILES_KEY]) for metadata in materialisations.values() if RETURN_FILES_KEY in metadata
-    })
+    returns = sorted(
+        {str(metadata[RETURN_FILES_KEY]) for metadata in materialisations.values() if RETURN_FILES_KEY in metadata}
+    )
 
     publish = materialisations.get(PUBLISH_ASSET)
     publish_summary = None
@@ -304,8 +324,14 @@ def quarantine_reasons(settings: Settings, files: list[dict], returns_loaded: bo
     finally:
         connection.close()
     return [
-        {"extract": extract, "file": file_name, "column": column, "rule": rule, "rows": count,
-         "first_rows": list(first_rows)}
+        {
+            "extract": extract,
+            "file": file_name,
+            "column": column,
+            "rule": rule,
+            "rows": count,
+            "first_rows": list(first_rows),
+        }
         for extract, file_name, column, rule, count, first_rows in rows
     ]
 
@@ -319,8 +345,9 @@ def _fenced(text: str) -> list[str]:
     return ["````text", text, "````"]
 
 
-def render_run_report(summary: dict, run_id: str, written_at: datetime, settings: Settings,
-                      quarantine: list[dict] | str) -> str:
+def render_run_report(
+    summary: dict, run_id: str, written_at: datetime, settings: Settings, quarantine: list[dict] | str
+) -> str:
     lines = [
         f"# Run report {run_id[:8]}",
         "",
@@ -332,8 +359,9 @@ def render_run_report(summary: dict, run_id: str, written_at: datetime, settings
         "",
     ]
     bullets = [f"step `{failure['step']}` failed (the error is below)" for failure in summary["failed_steps"]]
-    bullets += [f"check `{check['check']}` on `{check['asset']}` failed"
-                for check in summary["checks"]["failed_checks"]]
+    bullets += [
+        f"check `{check['check']}` on `{check['asset']}` failed" for check in summary["checks"]["failed_checks"]
+    ]
     if summary["run_failure"] and not summary["failed_steps"]:
         bullets.append(f"the run failed: {_first_line(summary['run_failure'])}")
     dfe = summary.get("dfe")
@@ -364,8 +392,10 @@ def render_run_report(summary: dict, run_id: str, written_at: datetime, settings
     if dfe is None:
         lines.append("Not loaded in this run.")
     else:
-        lines.append(f"{dfe['recognised']} recognised; {dfe['set_aside']} set aside; neighbour models: "
-                     f"{dfe['neighbour_models'] or 'none'}. Every file and why: `marts.dfe_file_status`.")
+        lines.append(
+            f"{dfe['recognised']} recognised; {dfe['set_aside']} set aside; neighbour models: "
+            f"{dfe['neighbour_models'] or 'none'}. Every file and why: `marts.dfe_file_status`."
+        )
         if dfe["not_loaded"] and dfe["not_loaded"] != "none":
             lines += ["", "Not loaded:", "", dfe["not_loaded"]]
 
@@ -405,17 +435,21 @@ def render_run_report(summary: dict, run_id: str, written_at: datetime, settings
     if checks["failed_checks"]:
         lines += ["", "| check | asset | details |", "|---|---|---|"]
         for check in checks["failed_checks"]:
-            details = "; ".join(
-                f"{key}: {value}" for key, value in check["details"].items() if "\n" not in str(value)
-            )
+            details = "; ".join(f"{key}: {value}" for key, value in check["details"].items() if "\n" not in str(value))
             lines.append(f"| {check['check']} | {check['asset']} | {details or check['description'] or ''} |")
         for check in checks["failed_checks"]:
             for key, value in check["details"].items():
                 if "\n" in str(value):
                     lines += ["", f"{check['check']}, {key}:", "", str(value)]
     if checks["passed_checks"]:
-        lines += ["", "<details><summary>Passed checks</summary>", "",
-                  ", ".join(checks["passed_checks"]), "", "</details>"]
+        lines += [
+            "",
+            "<details><summary>Passed checks</summary>",
+            "",
+            ", ".join(checks["passed_checks"]),
+            "",
+            "</details>",
+        ]
 
     lines += ["", "## Published", ""]
     publish = summary["publish"]
@@ -444,7 +478,7 @@ def _free_name(folder: Path, stem: str) -> Path:
 
 def write_run_report(settings: Settings, run_id: str, events: list, published: bool) -> Path:
     """Write data/run_reports/<UTC timestamp>_<run id[:8]>.md for this run; return its path."""
-    written_at = datetime.now(timezone.utc)
+    written_at = datetime.now(UTC)
     summary = summarise_run(events, published)
     files = summary["files"]["files"] if summary["files"] else []
     quarantine = quarantine_reasons(settings, files, returns_loaded=bool(summary["returns"]))

@@ -37,8 +37,16 @@ from pipelines.sample_data import _count_text, _write_csv, fictional_authorities
 ACADEMIC_YEARS = [2019, 2020, 2021, 2022, 2023]
 
 GEOGRAPHY_HEADER = [
-    "time_period", "time_identifier", "geographic_level", "country_code", "country_name", "region_code",
-    "region_name", "new_la_code", "old_la_code", "la_name",
+    "time_period",
+    "time_identifier",
+    "geographic_level",
+    "country_code",
+    "country_name",
+    "region_code",
+    "region_name",
+    "new_la_code",
+    "old_la_code",
+    "la_name",
 ]
 _LEVEL_ORDER = {"National": 0, "Regional": 1, "Local authority": 2}
 _GEOGRAPHY_TEXT = ["region_code", "region_name", "new_la_code", "old_la_code", "la_name"]
@@ -143,7 +151,13 @@ EXCLUSION_COUNTS = ["num_schools", "headcount", "perm_excl", "suspension", "one_
 # Each rate per 100 pupils on roll and the count it is of.
 EXCLUSION_RATES = {"perm_excl_rate": "perm_excl", "susp_rate": "suspension", "one_plus_susp_rate": "one_plus_susp"}
 EXCLUSIONS_MEASURES = [
-    "num_schools", "headcount", "perm_excl", "perm_excl_rate", "suspension", "susp_rate", "one_plus_susp",
+    "num_schools",
+    "headcount",
+    "perm_excl",
+    "perm_excl_rate",
+    "suspension",
+    "susp_rate",
+    "one_plus_susp",
     "one_plus_susp_rate",
 ]
 # Quirks on purpose (README): a permanent-exclusion rate that rounds to 0 ('low'), a
@@ -187,7 +201,10 @@ def exclusions_counts(seed: int = 2024) -> pd.DataFrame:
     one_plus = np.minimum(np.minimum(one_plus, suspensions), headcount)
     grid = grid.assign(
         num_schools=np.maximum(1, np.round(headcount / grid["per_school"])).astype(int),
-        headcount=headcount, perm_excl=perm, suspension=suspensions, one_plus_susp=one_plus,
+        headcount=headcount,
+        perm_excl=perm,
+        suspension=suspensions,
+        one_plus_susp=one_plus,
     )
     keys = ["old_la_code", "year"]
     total = grid.groupby(keys, as_index=False, sort=False)[EXCLUSION_COUNTS].sum()
@@ -243,20 +260,44 @@ NEET_COUNTS = ["avg_cohort_count", "avg_neet_nk_count", "avg_neet_count", "avg_n
 FIRST_NEET_2026_LAYOUT_YEAR = 2023
 # The 2025 release's names (and DfE's capitalisation), the 2026 release's after them.
 NEET_2025_HEADER = GEOGRAPHY_HEADER + [
-    "Age", "Characteristic_grouping", "Characteristic", "avgcohort", "avgNEETNK", "avgNEET", "avgNK",
-    "NEETNKprop", "NEETprop", "Notknownprop",
+    "Age",
+    "Characteristic_grouping",
+    "Characteristic",
+    "avgcohort",
+    "avgNEETNK",
+    "avgNEET",
+    "avgNK",
+    "NEETNKprop",
+    "NEETprop",
+    "Notknownprop",
 ]
 NEET_2026_HEADER = GEOGRAPHY_HEADER + [
-    "age", "characteristic_grouping", "characteristic", "avg_cohort_count", "avg_neet_nk_count", "avg_neet_count",
-    "avg_nk_count", "neet_nk_percent", "neet_percent", "nk_percent", "annual_change_neet_nk_percent",
+    "age",
+    "characteristic_grouping",
+    "characteristic",
+    "avg_cohort_count",
+    "avg_neet_nk_count",
+    "avg_neet_count",
+    "avg_nk_count",
+    "neet_nk_percent",
+    "neet_percent",
+    "nk_percent",
+    "annual_change_neet_nk_percent",
 ]
 NEET_LABELS = {
-    2025: {"ages": {"16": "16", "17": "17", "total": "16-17"},
-           "characteristics": {"total": "Total", "ehc_plan": "EHC plan", "sen_support": "SEN support",
-                               "no_sen": "No SEN"}},
-    2026: {"ages": {"16": "16", "17": "17", "total": "16 to 17"},
-           "characteristics": {"total": "Total", "ehc_plan": "Education, health and care plan",
-                               "sen_support": "SEN support", "no_sen": "No identified SEN"}},
+    2025: {
+        "ages": {"16": "16", "17": "17", "total": "16-17"},
+        "characteristics": {"total": "Total", "ehc_plan": "EHC plan", "sen_support": "SEN support", "no_sen": "No SEN"},
+    },
+    2026: {
+        "ages": {"16": "16", "17": "17", "total": "16 to 17"},
+        "characteristics": {
+            "total": "Total",
+            "ehc_plan": "Education, health and care plan",
+            "sen_support": "SEN support",
+            "no_sen": "No identified SEN",
+        },
+    },
 }
 # A confidential row (README): every NEET and not-known figure 'c', the cohort published.
 NEET_CONFIDENTIAL_ROW = ("954", 2021, "17", "ehc_plan")
@@ -306,7 +347,9 @@ def neet_counts(seed: int = 2024) -> pd.DataFrame:
     frame["symbol"] = "c"
     la, year, row_age, characteristic = NEET_CONFIDENTIAL_ROW
     confidential = (
-        (frame["old_la_code"] == la) & (frame["year"] == year) & (frame["age"] == row_age)
+        (frame["old_la_code"] == la)
+        & (frame["year"] == year)
+        & (frame["age"] == row_age)
         & (frame["characteristic"] == characteristic)
     )
     frame.loc[confidential, ["avg_neet_nk_count", "avg_neet_count", "avg_nk_count"]] = np.nan
@@ -343,7 +386,7 @@ def _neet_table(counts: pd.DataFrame, release: int) -> pd.DataFrame:
         out[column] = _count_text(counts[column], sym)
     out = out.assign(**_neet_percentages(counts))
     if release == 2025:
-        renamed = dict(zip(NEET_2026_HEADER[10:20], NEET_2025_HEADER[10:]))
+        renamed = dict(zip(NEET_2026_HEADER[10:20], NEET_2025_HEADER[10:], strict=False))
         return out.rename(columns=renamed)[NEET_2025_HEADER]
     out["annual_change_neet_nk_percent"] = _annual_change(counts, out["neet_nk_percent"])
     return out[NEET_2026_HEADER]
@@ -411,8 +454,19 @@ def cme_counts(seed: int = 2024) -> pd.DataFrame:
     frame["breakdown"] = pd.Categorical(frame["breakdown"], ["Total", *CME_BREAKDOWNS])
     frame = frame.sort_values(["year", "region_code", "old_la_code", "breakdown"], ignore_index=True)
     frame["breakdown"] = frame["breakdown"].astype(str)
-    frame = frame[["year", "region_code", "region_name", "new_la_code", "old_la_code", "la_name", "breakdown",
-                   "child_count", "population"]]
+    frame = frame[
+        [
+            "year",
+            "region_code",
+            "region_name",
+            "new_la_code",
+            "old_la_code",
+            "la_name",
+            "breakdown",
+            "child_count",
+            "population",
+        ]
+    ]
     frame["symbol"] = "c"
     frame[["child_count", "population"]] = frame[["child_count", "population"]].astype(float)
     return _with_totals(frame, ["breakdown"], ["child_count", "population"])
@@ -453,7 +507,7 @@ def _cme_table(counts: pd.DataFrame, release: str) -> pd.DataFrame:
     rate = _rate_text(counts["child_count"], counts["population"], sym, 1, drop_zero=True)
     out["rate_per_100"] = rate.where(total_row, "z")
     if release == "2024/25":
-        renamed = dict(zip(CME_2025_26_HEADER[10:], CME_2024_25_HEADER[10:]))
+        renamed = dict(zip(CME_2025_26_HEADER[10:], CME_2024_25_HEADER[10:], strict=False))
         return out.rename(columns=renamed)[CME_2024_25_HEADER]
     return out[CME_2025_26_HEADER]
 
@@ -489,14 +543,22 @@ def write_indicator_benchmarks(benchmarks_dir: Path, seed: int = 2024) -> list[P
     old_cme = cme["year"] < FIRST_CME_2025_26_LAYOUT_YEAR
     folder = {name: benchmarks_dir / f"{name}_synthetic" for name in ("exclusions", "neet", "cme")}
     tables = [
-        (_exclusions_table(exclusions[old_exclusions], "school_type"),
-         folder["exclusions"] / "exclusions_by_geography_synthetic_2019-20_2020-21_school_type.csv"),
-        (_exclusions_table(exclusions[~old_exclusions], "education_phase"),
-         folder["exclusions"] / "exclusions_by_geography_synthetic_2021-22_2023-24_education_phase.csv"),
-        (_neet_table(neet[old_neet], 2025),
-         folder["neet"] / "neet_16_17_characteristics_synthetic_2019_2022_layout_2025.csv"),
-        (_neet_table(neet, 2026).loc[~old_neet],  # all years: the annual change needs 2022
-         folder["neet"] / "neet_16_17_characteristics_synthetic_2023-24_layout_2026.csv"),
+        (
+            _exclusions_table(exclusions[old_exclusions], "school_type"),
+            folder["exclusions"] / "exclusions_by_geography_synthetic_2019-20_2020-21_school_type.csv",
+        ),
+        (
+            _exclusions_table(exclusions[~old_exclusions], "education_phase"),
+            folder["exclusions"] / "exclusions_by_geography_synthetic_2021-22_2023-24_education_phase.csv",
+        ),
+        (
+            _neet_table(neet[old_neet], 2025),
+            folder["neet"] / "neet_16_17_characteristics_synthetic_2019_2022_layout_2025.csv",
+        ),
+        (
+            _neet_table(neet, 2026).loc[~old_neet],  # all years: the annual change needs 2022
+            folder["neet"] / "neet_16_17_characteristics_synthetic_2023-24_layout_2026.csv",
+        ),
         (_cme_table(cme[old_cme], "2024/25"), folder["cme"] / "cme_synthetic_2019-20_2021-22_layout_2024-25.csv"),
         (_cme_table(cme[~old_cme], "2025/26"), folder["cme"] / "cme_synthetic_2022-23_2023-24_layout_2025-26.csv"),
         (_cme_full_year_table(cme), folder["cme"] / "cme_full_year_synthetic_2019-20_2023-24.csv"),

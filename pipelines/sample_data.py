@@ -53,8 +53,20 @@ OUTCOMES = ["plan_issued", "plan_not_issued", "withdrawn"]
 EXCEPTION_REASONS = ["school_closure", "personal_circumstances", "absent_from_area", "missed_appointment"]
 # DfE SEN2 primary need codes with a plausible mix (ASD and SEMH most common); "" = not recorded.
 PRIMARY_NEED_WEIGHTS = {
-    "ASD": 30, "SEMH": 22, "SLCN": 14, "MLD": 8, "SPLD": 5, "SLD": 4, "PD": 4, "OTH": 3,
-    "PMLD": 1.5, "HI": 1.5, "VI": 1, "MSI": 0.5, "NSA": 3.5, "": 2,
+    "ASD": 30,
+    "SEMH": 22,
+    "SLCN": 14,
+    "MLD": 8,
+    "SPLD": 5,
+    "SLD": 4,
+    "PD": 4,
+    "OTH": 3,
+    "PMLD": 1.5,
+    "HI": 1.5,
+    "VI": 1,
+    "MSI": 0.5,
+    "NSA": 3.5,
+    "": 2,
 }
 # Ages 0-25, skewed to 4-15 like real request cohorts.
 AGE_WEIGHTS = np.array(
@@ -185,7 +197,10 @@ def _simulate_requests(rng: np.random.Generator) -> pd.DataFrame:
     outcome, outcome_days = _outcomes(rng, progress, decision_days, exception)
     # Boundary cases: final plans issued on exactly day 140 and day 141.
     eligible = (
-        assessed & ~exception & (outcome == "plan_issued") & (decision_days <= 100)
+        assessed
+        & ~exception
+        & (outcome == "plan_issued")
+        & (decision_days <= 100)
         & (received >= pd.Timestamp("2022-06-01"))
     )
     outcome_days[_first_where(eligible, 2)] = [PLAN_DAYS, PLAN_DAYS + 1]
@@ -207,7 +222,8 @@ def _simulate_requests(rng: np.random.Generator) -> pd.DataFrame:
             "exception_date": exception_date,
             "age_at_request": rng.choice(26, size=n, p=AGE_WEIGHTS / AGE_WEIGHTS.sum()),
             "primary_need": rng.choice(
-                list(PRIMARY_NEED_WEIGHTS), size=n,
+                list(PRIMARY_NEED_WEIGHTS),
+                size=n,
                 p=np.array(list(PRIMARY_NEED_WEIGHTS.values())) / sum(PRIMARY_NEED_WEIGHTS.values()),
             ),
         }
@@ -249,7 +265,8 @@ def _simulate_advice(rng: np.random.Generator, requests: pd.DataFrame) -> pd.Dat
     # assessment runs long enough for that not to be clipped).
     room = (advice["assessment_outcome_date"] - advice["advice_requested_date"]).dt.days
     eligible = (
-        (advice["advice_type"] == "education") & (room > 60)
+        (advice["advice_type"] == "education")
+        & (room > 60)
         & (advice["advice_requested_date"] >= pd.Timestamp("2022-09-01"))
     ).to_numpy()
     picked = _first_where(eligible, 2)
@@ -331,9 +348,7 @@ def _advice_as_at(advice: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) 
 def _write_csv(frame: pd.DataFrame, path: Path, *, bom: bool = False, crlf: bool = False) -> Path:
     """CSV with pandas' default (minimal) quoting and no index, like DfE's files."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(
-        path, index=False, encoding="utf-8-sig" if bom else "utf-8", lineterminator="\r\n" if crlf else "\n"
-    )
+    frame.to_csv(path, index=False, encoding="utf-8-sig" if bom else "utf-8", lineterminator="\r\n" if crlf else "\n")
     return path
 
 
@@ -359,6 +374,7 @@ def write_sample_extracts(raw_dir: Path, seed: int = 2024) -> list[Path]:
         )
     written.extend(write_sample_dsg(raw_dir / "dsg"))
     from pipelines.sample_indicators import write_sample_indicator_extracts  # it imports this module
+
     written.extend(write_sample_indicator_extracts(raw_dir, seed))
     return written
 
@@ -393,7 +409,12 @@ def write_sample_dsg(dsg_dir: Path) -> list[Path]:
             }
             for block, budget in DSG_BUDGETS_2023_24.items()
         ]
-        written.append(_write_csv(pd.DataFrame(rows, columns=DSG_MONITORING.column_names), dsg_dir / f"dsg_monitoring_synthetic_2023-24_P{period:02d}.csv"))
+        written.append(
+            _write_csv(
+                pd.DataFrame(rows, columns=DSG_MONITORING.column_names),
+                dsg_dir / f"dsg_monitoring_synthetic_2023-24_P{period:02d}.csv",
+            )
+        )
     balances = pd.DataFrame(
         DSG_BALANCES,
         columns=DSG_BALANCES_CONTRACT.column_names,
@@ -430,21 +451,37 @@ CONFIDENTIAL_CELLS = [("955", 2021, "requests_withdrawn"), ("993", 2022, "reques
 _LA_NAMES = {
     "E12000001": {"953": "Brackenfell", "954": "Saltmoor Bay", "955": "Ironwick"},
     "E12000002": {
-        "956": "Mereholt", "957": "Fellbridge", "958": "Cotton Lees", "959": "Ravensgarth", "960": "Duneport",
+        "956": "Mereholt",
+        "957": "Fellbridge",
+        "958": "Cotton Lees",
+        "959": "Ravensgarth",
+        "960": "Duneport",
     },
     "E12000003": {"961": "Wolderby", "962": "Stonedale Vale", "963": "Millthorpe Edge", "964": "Kestrel Wold"},
     "E12000004": {"965": "Trentholme", "966": "Lindenfield", "967": "Peakhallow", "968": "Fosseby"},
     "E12000005": {
-        "951": "Old Mercian Shire", "952": "Mercian Forest", "969": "Brindlecote", "970": "Foxley Heath",
-        "971": "Ashgrove Marches", "972": "Hollowford", "990": "Wyvern Vale",
+        "951": "Old Mercian Shire",
+        "952": "Mercian Forest",
+        "969": "Brindlecote",
+        "970": "Foxley Heath",
+        "971": "Ashgrove Marches",
+        "972": "Hollowford",
+        "990": "Wyvern Vale",
     },
     "E12000006": {"974": "Fenmarsh", "975": "Broadwater Fen", "976": "Eastlea Downs", "977": "Cressing Heath"},
     "E12000007": {
-        "978": "Riverside Wharf", "979": "North Ashby Green", "980": "Kingsgate Park", "981": "Hollow Lane",
-        "982": "Thamesreach", "983": "St Aldric",
+        "978": "Riverside Wharf",
+        "979": "North Ashby Green",
+        "980": "Kingsgate Park",
+        "981": "Hollow Lane",
+        "982": "Thamesreach",
+        "983": "St Aldric",
     },
     "E12000008": {
-        "984": "Chalkdown", "985": "Wealdbridge", "986": "Downshire Vale", "987": "Harbourside Sound",
+        "984": "Chalkdown",
+        "985": "Wealdbridge",
+        "986": "Downshire Vale",
+        "987": "Harbourside Sound",
         "988": "Beechwood Forest",
     },
     "E12000009": {"989": "Moorcombe", "991": "Tamarleigh", "992": "Granite Point", "993": "Cider Vale"},
@@ -458,11 +495,7 @@ HOME_NEIGHBOUR_BANDS = ["Very close"] * 4 + ["Close "] * 4 + ["Somewhat close"] 
 
 def fictional_authorities() -> pd.DataFrame:
     """All fictional authorities with codes, region and years of operation."""
-    rows = [
-        (old, f"{name} (synthetic)", region)
-        for region, names in _LA_NAMES.items()
-        for old, name in names.items()
-    ]
+    rows = [(old, f"{name} (synthetic)", region) for region, names in _LA_NAMES.items() for old, name in names.items()]
     las = pd.DataFrame(rows, columns=["old_la_code", "la_name", "region_code"])
     terminated = las["old_la_code"] == TERMINATED_LA
     las["new_la_code"] = np.where(terminated, "E06990" + las["old_la_code"], "E06009" + las["old_la_code"])
@@ -481,22 +514,45 @@ YEARS = [2019, 2020, 2021, 2022, 2023]
 VOLUME_INDEX = {2019: 1.00, 2020: 0.92, 2021: 1.13, 2022: 1.38, 2023: 1.66}
 TIMELINESS_SHIFT = {2019: 0.05, 2020: 0.02, 2021: 0.04, 2022: -0.03, 2023: -0.02}
 TIMELINESS_AND_REQUEST_COLUMNS = [
-    "requests_received_in_year", "requests_decided_to_assess", "requests_decided_not_to_assess",
-    "requests_decision_not_made", "requests_withdrawn", "request_outcome_six_weeks", "request_outcome_over_6_weeks",
-    "plans_issued_den", "plans_issued_den_ex", "plans_issued_within_20_weeks", "plans_issued_20_weeks_ex",
-    "plans_issued_gt20weeks_ltYear", "plans_issued_gt20weeks_ltYear_ex", "plans_issued_gt_1_year",
+    "requests_received_in_year",
+    "requests_decided_to_assess",
+    "requests_decided_not_to_assess",
+    "requests_decision_not_made",
+    "requests_withdrawn",
+    "request_outcome_six_weeks",
+    "request_outcome_over_6_weeks",
+    "plans_issued_den",
+    "plans_issued_den_ex",
+    "plans_issued_within_20_weeks",
+    "plans_issued_20_weeks_ex",
+    "plans_issued_gt20weeks_ltYear",
+    "plans_issued_gt20weeks_ltYear_ex",
+    "plans_issued_gt_1_year",
     "plans_issued_gt_1_year_ex",
 ]
 # The assessments file: plans issued (the same count as plans_issued_den), decisions not to
 # issue one, and whether those came within 16 weeks.
 ASSESSMENT_COUNT_COLUMNS = [
-    "assess_issued", "assess_not_issued", "outcome_decision_within_time", "outcome_decision_over_time",
+    "assess_issued",
+    "assess_not_issued",
+    "outcome_decision_within_time",
+    "outcome_decision_over_time",
 ]
 # The annual reviews file (DfE's spellings): one year only, so blank in the others.
 REVIEW_COUNT_COLUMNS = [
-    "total_ehc_plans", "review_expected", "review_not_expected", "total_review_meeting", "no_review_meeting",
-    "review_decision_not_due", "review_decision_outstanding", "outcome_amend", "outcome_cease", "outcome_maintan",
-    "no_outcome", "number_decsion_4weeks", "number_decision_gt_4weeks",
+    "total_ehc_plans",
+    "review_expected",
+    "review_not_expected",
+    "total_review_meeting",
+    "no_review_meeting",
+    "review_decision_not_due",
+    "review_decision_outstanding",
+    "outcome_amend",
+    "outcome_cease",
+    "outcome_maintan",
+    "no_outcome",
+    "number_decsion_4weeks",
+    "number_decision_gt_4weeks",
 ]
 REVIEW_YEAR = 2023
 # Every count the benchmark frame carries: suppressed, tied and summed alike.
@@ -711,9 +767,7 @@ def _home_parameters(parameters: pd.DataFrame, requests: pd.DataFrame) -> pd.Dat
     its 2021 requests imply, and slow plans (the improvement story starts from a low base)."""
     received_2021 = (requests["request_received_date"].dt.year == 2021).sum()
     home = parameters["old_la_code"] == HOME_LA_OLD_CODE
-    parameters.loc[home, ["size", "on_time", "plans_per_request"]] = [
-        received_2021 / VOLUME_INDEX[2021], 0.30, 0.60
-    ]
+    parameters.loc[home, ["size", "on_time", "plans_per_request"]] = [received_2021 / VOLUME_INDEX[2021], 0.30, 0.60]
     return parameters
 
 
@@ -775,48 +829,147 @@ def benchmark_counts(seed: int = 2024) -> pd.DataFrame:
 # ----------------------------------------------------------------------------------------------
 
 TIMELINESS_HEADER = [
-    "time_period", "time_identifier", "geographic_level", "country_code", "country_name", "region_code",
-    "region_name", "new_la_code", "old_la_code", "la_name", "breakdown_topic", "breakdown", "plans_issued_den",
-    "plans_issued_den_ex", "plans_issued_within_20_weeks", "plans_issued_20_weeks_ex",
-    "pc_plans_issued_within_20_weeks", "PC_plans_issued_20_weeks_ex", "plans_issued_gt20weeks_ltYear",
-    "plans_issued_gt20weeks_ltYear_ex", "pc_plans_issued_gt20weeks_ltYear", "PC_plans_issued_gt20weeks_ltYear_ex",
-    "plans_issued_gt_1_year", "plans_issued_gt_1_year_ex", "pc_plans_issued_gt_1_year",
+    "time_period",
+    "time_identifier",
+    "geographic_level",
+    "country_code",
+    "country_name",
+    "region_code",
+    "region_name",
+    "new_la_code",
+    "old_la_code",
+    "la_name",
+    "breakdown_topic",
+    "breakdown",
+    "plans_issued_den",
+    "plans_issued_den_ex",
+    "plans_issued_within_20_weeks",
+    "plans_issued_20_weeks_ex",
+    "pc_plans_issued_within_20_weeks",
+    "PC_plans_issued_20_weeks_ex",
+    "plans_issued_gt20weeks_ltYear",
+    "plans_issued_gt20weeks_ltYear_ex",
+    "pc_plans_issued_gt20weeks_ltYear",
+    "PC_plans_issued_gt20weeks_ltYear_ex",
+    "plans_issued_gt_1_year",
+    "plans_issued_gt_1_year_ex",
+    "pc_plans_issued_gt_1_year",
     "PC_plans_issued_gt_1_year_ex",
 ]
 REQUESTS_HEADER = [
-    "time_period", "time_identifier", "geographic_level", "country_code", "country_name", "region_code",
-    "region_name", "new_la_code", "old_la_code", "la_name", "breakdown_topic", "breakdown",
-    "requests_received_in_year", "requests_rya", "requests_decided_to_assess", "requests_decided_not_to_assess",
-    "requests_decision_not_made", "requests_withdrawn", "request_assess_pc", "request_not_assess_pc",
-    "request_outstanding_pc", "request_withdrawn_pc", "request_outcome_six_weeks", "request_outcome_over_6_weeks",
-    "request_outcome_six_weeks_pc", "request_outcome_over_6_weeks_pc", "mediation_related_request",
-    "tribunal_related_request", "tribunal_after_mediation_request",
+    "time_period",
+    "time_identifier",
+    "geographic_level",
+    "country_code",
+    "country_name",
+    "region_code",
+    "region_name",
+    "new_la_code",
+    "old_la_code",
+    "la_name",
+    "breakdown_topic",
+    "breakdown",
+    "requests_received_in_year",
+    "requests_rya",
+    "requests_decided_to_assess",
+    "requests_decided_not_to_assess",
+    "requests_decision_not_made",
+    "requests_withdrawn",
+    "request_assess_pc",
+    "request_not_assess_pc",
+    "request_outstanding_pc",
+    "request_withdrawn_pc",
+    "request_outcome_six_weeks",
+    "request_outcome_over_6_weeks",
+    "request_outcome_six_weeks_pc",
+    "request_outcome_over_6_weeks_pc",
+    "mediation_related_request",
+    "tribunal_related_request",
+    "tribunal_after_mediation_request",
 ]
 ASSESSMENTS_HEADER = [
-    "time_period", "time_identifier", "geographic_level", "country_code", "country_name", "region_code",
-    "region_name", "new_la_code", "old_la_code", "la_name", "breakdown_topic", "breakdown", "assess_in_year",
-    "assess_issued", "assess_issued_pc", "assess_not_issued", "assess_not_issued_pc", "assess_not_made",
-    "assess_not_made_pc", "assess_withdrawn", "assess_withdrawn_pc", "outcome_decision_within_time",
-    "outcome_decision_over_time", "outcome_decision_within_time_pc", "outcome_decision_over_time_pc",
-    "number_assess_mediation", "number_assess_tribunal", "number_asssess_mediation_tribunal",
-    "number_other_mediation", "number_other_tribunal", "number_other_mediation_tribunal",
+    "time_period",
+    "time_identifier",
+    "geographic_level",
+    "country_code",
+    "country_name",
+    "region_code",
+    "region_name",
+    "new_la_code",
+    "old_la_code",
+    "la_name",
+    "breakdown_topic",
+    "breakdown",
+    "assess_in_year",
+    "assess_issued",
+    "assess_issued_pc",
+    "assess_not_issued",
+    "assess_not_issued_pc",
+    "assess_not_made",
+    "assess_not_made_pc",
+    "assess_withdrawn",
+    "assess_withdrawn_pc",
+    "outcome_decision_within_time",
+    "outcome_decision_over_time",
+    "outcome_decision_within_time_pc",
+    "outcome_decision_over_time_pc",
+    "number_assess_mediation",
+    "number_assess_tribunal",
+    "number_asssess_mediation_tribunal",
+    "number_other_mediation",
+    "number_other_tribunal",
+    "number_other_mediation_tribunal",
 ]
 # DfE's header, misspellings and all, including review_meeting_prior_24 printed twice.
 ANNUAL_REVIEWS_HEADER = [
-    "time_period", "time_identifier", "geographic_level", "country_code", "country_name", "region_code",
-    "region_name", "new_la_code", "old_la_code", "la_name", "breakdown_topic", "breakdown", "total_ehc_plans",
-    "review_expected", "review_not_expected", "review_meeting_25", "review_meeting_24", "review_meeting_prior_24",
-    "review_meeting_prior_24", "total_review_meeting", "no_review_meeting", "review_decision25",
-    "review_decision24", "review_decision_prior24", "review_decision_not_due", "review_decision_outstanding",
-    "outcome_amend", "outcome_cease", "outcome_maintan", "no_outcome", "number_decsion_4weeks",
-    "number_decision_gt_4weeks", "pc_decsion_4weeks", "pc_decision_gt_4weeks",
+    "time_period",
+    "time_identifier",
+    "geographic_level",
+    "country_code",
+    "country_name",
+    "region_code",
+    "region_name",
+    "new_la_code",
+    "old_la_code",
+    "la_name",
+    "breakdown_topic",
+    "breakdown",
+    "total_ehc_plans",
+    "review_expected",
+    "review_not_expected",
+    "review_meeting_25",
+    "review_meeting_24",
+    "review_meeting_prior_24",
+    "review_meeting_prior_24",
+    "total_review_meeting",
+    "no_review_meeting",
+    "review_decision25",
+    "review_decision24",
+    "review_decision_prior24",
+    "review_decision_not_due",
+    "review_decision_outstanding",
+    "outcome_amend",
+    "outcome_cease",
+    "outcome_maintan",
+    "no_outcome",
+    "number_decsion_4weeks",
+    "number_decision_gt_4weeks",
+    "pc_decsion_4weeks",
+    "pc_decision_gt_4weeks",
 ]
 SN_HEADER = ["old_la_code", "la_name", "region_ind", "region_name"] + [
     column for n in range(1, 11) for column in (f"SN_{n}", f"SN_{n}P")
 ]
 LAS_HEADER = [
-    "new_la_code", "la_name", "date_of_operation", "date_of_termination", "parent_geography_code", "entity_code",
-    "entity_description", "status", "old_la_code",
+    "new_la_code",
+    "la_name",
+    "date_of_operation",
+    "date_of_termination",
+    "parent_geography_code",
+    "entity_code",
+    "entity_description",
+    "status",
+    "old_la_code",
 ]
 HIERARCHY_HEADER = ["region_code", "region_name", "old_la_code", "la_name", "new_la_code"]
 
@@ -947,7 +1100,10 @@ def _neighbour_rows(rng: np.random.Generator, live: pd.DataFrame) -> list[list[s
     cut = np.quantile(nearest_distance, [0.01, 0.55, 0.88, 0.97])
     bands = np.array(_BANDS)[np.searchsorted(cut, nearest_distance)]
     codes = live["old_la_code"].to_numpy()
-    return [[value for pair in zip(codes[row], band) for value in pair] for row, band in zip(nearest, bands)]
+    return [
+        [value for pair in zip(codes[row], band, strict=False) for value in pair]
+        for row, band in zip(nearest, bands, strict=False)
+    ]
 
 
 def _sn_table(seed: int) -> pd.DataFrame:
@@ -957,7 +1113,9 @@ def _sn_table(seed: int) -> pd.DataFrame:
     live = las[las["last_year"] == 9999].reset_index(drop=True)
     neighbours = pd.DataFrame(_neighbour_rows(rng, live), columns=SN_HEADER[4:])
     home = (live["old_la_code"] == HOME_LA_OLD_CODE).to_numpy()
-    neighbours.loc[home, SN_HEADER[4:]] = [v for pair in zip(HOME_NEIGHBOURS, HOME_NEIGHBOUR_BANDS) for v in pair]
+    neighbours.loc[home, SN_HEADER[4:]] = [
+        v for pair in zip(HOME_NEIGHBOURS, HOME_NEIGHBOUR_BANDS, strict=False) for v in pair
+    ]
     table = pd.concat(
         [
             live[["old_la_code", "la_name"]],
@@ -1064,6 +1222,7 @@ def write_sample_benchmarks(benchmarks_dir: Path, seed: int = 2024) -> list[Path
         _write_csv(_hierarchy_table(), reference / "region_la_hierarchy_synthetic.csv"),
     ]
     from pipelines.sample_benchmarks_indicators import write_indicator_benchmarks  # imports this module
+
     written.extend(write_indicator_benchmarks(benchmarks_dir, seed))
     readme = benchmarks_dir / "README.md"
     readme.write_text(README, encoding="utf-8")

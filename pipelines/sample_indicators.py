@@ -22,7 +22,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from schemas import ANNUAL_REVIEWS, CHILDREN_MISSING_EDUCATION, EXCLUSIONS, NEET, SCHOOL_CENSUS
 from pipelines.sample_data import (
     HISTORY_END,
     HISTORY_START,
@@ -32,6 +31,7 @@ from pipelines.sample_data import (
     _quarter_bounds,
     _write_csv,
 )
+from schemas import ANNUAL_REVIEWS, CHILDREN_MISSING_EDUCATION, EXCLUSIONS, NEET, SCHOOL_CENSUS
 
 # The files' headers come from the contracts (schemas/): one home for every column.
 ANNUAL_REVIEW_COLUMNS = ANNUAL_REVIEWS.column_names
@@ -102,7 +102,8 @@ def _held(rng: np.random.Generator, due: pd.DatetimeIndex) -> pd.DatetimeIndex:
     early = draw < 0.15
     late = draw >= 1 - late_share
     offset = np.where(
-        early, -rng.integers(15, 46, n),
+        early,
+        -rng.integers(15, 46, n),
         np.where(late, rng.geometric(1 / late_mean), -rng.integers(0, 15, n)),
     )
     return due + _days(offset)
@@ -124,12 +125,14 @@ def simulate_plans(rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray, 
     # Plans cease (the young person leaves, moves away, needs are met): ~9% a year.
     life = start.where(start >= HISTORY_START, HISTORY_START) + _days(rng.exponential(365 / 0.09, n).astype(int) + 1)
     cease = life.where(life <= HISTORY_END)
-    plans = pd.DataFrame({
-        "plan_id": _ids("SYN-EHCP-", np.arange(1, n + 1)),
-        "child_id": _ids("SYN-CHD-", rng.choice(np.arange(100_000, 1_000_000), size=n, replace=False)),
-        "plan_start_date": start,
-        "cease_date": cease,
-    })
+    plans = pd.DataFrame(
+        {
+            "plan_id": _ids("SYN-EHCP-", np.arange(1, n + 1)),
+            "child_id": _ids("SYN-CHD-", rng.choice(np.arange(100_000, 1_000_000), size=n, replace=False)),
+            "plan_start_date": start,
+            "cease_date": cease,
+        }
+    )
     dues, helds = [], []
     anchor = start
     while True:
@@ -176,12 +179,24 @@ def _annual_reviews_as_at(
 
 # Christmas, February half term, Easter, May half term, October half term (typical dates).
 SCHOOL_HOLIDAYS = [
-    ("2020-10-26", "2020-10-30"), ("2020-12-21", "2021-01-01"), ("2021-02-15", "2021-02-19"),
-    ("2021-03-29", "2021-04-09"), ("2021-05-31", "2021-06-04"), ("2021-10-25", "2021-10-29"),
-    ("2021-12-20", "2021-12-31"), ("2022-02-21", "2022-02-25"), ("2022-04-08", "2022-04-22"),
-    ("2022-05-30", "2022-06-03"), ("2022-10-24", "2022-10-28"), ("2022-12-19", "2022-12-30"),
-    ("2023-02-13", "2023-02-17"), ("2023-04-03", "2023-04-14"), ("2023-05-29", "2023-06-02"),
-    ("2023-10-23", "2023-10-27"), ("2023-12-20", "2024-01-02"), ("2024-02-12", "2024-02-16"),
+    ("2020-10-26", "2020-10-30"),
+    ("2020-12-21", "2021-01-01"),
+    ("2021-02-15", "2021-02-19"),
+    ("2021-03-29", "2021-04-09"),
+    ("2021-05-31", "2021-06-04"),
+    ("2021-10-25", "2021-10-29"),
+    ("2021-12-20", "2021-12-31"),
+    ("2022-02-21", "2022-02-25"),
+    ("2022-04-08", "2022-04-22"),
+    ("2022-05-30", "2022-06-03"),
+    ("2022-10-24", "2022-10-28"),
+    ("2022-12-19", "2022-12-30"),
+    ("2023-02-13", "2023-02-17"),
+    ("2023-04-03", "2023-04-14"),
+    ("2023-05-29", "2023-06-02"),
+    ("2023-10-23", "2023-10-27"),
+    ("2023-12-20", "2024-01-02"),
+    ("2024-02-12", "2024-02-16"),
     ("2024-03-29", "2024-04-12"),
 ]
 LAST_FULL_TERM_DAY_OF_JULY = 20  # term ends around 20-23 July: few exclusions after
@@ -224,15 +239,48 @@ POOL_SEN = {
     "special": (0.93, 0.07, 0.00),
     "alternative_provision": (0.25, 0.50, 0.25),
 }
-SCHOOLS = {"primary": (1001, 180), "middle": (3001, 24), "secondary": (4001, 36), "special": (7001, 11),
-           "alternative_provision": (8001, 4)}
+SCHOOLS = {
+    "primary": (1001, 180),
+    "middle": (3001, 24),
+    "secondary": (4001, 36),
+    "special": (7001, 11),
+    "alternative_provision": (8001, 4),
+}
 SUSPENSION_REASONS = {
-    "PD": 34, "VA": 15, "PA": 11, "VP": 8, "PP": 9, "BU": 2, "RA": 1.5, "AS": 1, "AD": 0.5, "SM": 1.5,
-    "DA": 4, "DM": 3, "TH": 1.5, "MT": 2, "SO": 2, "OT": 4,
+    "PD": 34,
+    "VA": 15,
+    "PA": 11,
+    "VP": 8,
+    "PP": 9,
+    "BU": 2,
+    "RA": 1.5,
+    "AS": 1,
+    "AD": 0.5,
+    "SM": 1.5,
+    "DA": 4,
+    "DM": 3,
+    "TH": 1.5,
+    "MT": 2,
+    "SO": 2,
+    "OT": 4,
 }
 PERMANENT_REASONS = {
-    "PD": 30, "PA": 18, "VA": 9, "PP": 8, "VP": 4, "DA": 10, "MT": 9, "SM": 3, "BU": 2, "RA": 1, "AS": 0.5,
-    "AD": 0.5, "DM": 2, "TH": 1, "SO": 1, "OT": 1,
+    "PD": 30,
+    "PA": 18,
+    "VA": 9,
+    "PP": 8,
+    "VP": 4,
+    "DA": 10,
+    "MT": 9,
+    "SM": 3,
+    "BU": 2,
+    "RA": 1,
+    "AS": 0.5,
+    "AD": 0.5,
+    "DM": 2,
+    "TH": 1,
+    "SO": 1,
+    "OT": 1,
 }
 STATUS_CHANGE_SHARE = 0.04  # suspended pupils whose SEN status is raised during the year
 
@@ -247,12 +295,14 @@ def _pupil_pool(rng: np.random.Generator) -> pd.DataFrame:
     count = phase.map({p: s[1] for p, s in SCHOOLS.items()}).to_numpy()
     # Some schools exclude far more than others: a skewed pick of the phase's schools.
     school = first + np.floor(count * rng.random(PUPIL_POOL) ** 1.8).astype(int)
-    return pd.DataFrame({
-        "pupil_id": _ids("SYN-PUP-", rng.choice(np.arange(100_000, 1_000_000), size=PUPIL_POOL, replace=False)),
-        "school_id": _ids("SYN-URN-", school, 4),
-        "school_phase": phase.to_numpy(),
-        "sen_status": sen,
-    })
+    return pd.DataFrame(
+        {
+            "pupil_id": _ids("SYN-PUP-", rng.choice(np.arange(100_000, 1_000_000), size=PUPIL_POOL, replace=False)),
+            "school_id": _ids("SYN-URN-", school, 4),
+            "school_phase": phase.to_numpy(),
+            "sen_status": sen,
+        }
+    )
 
 
 def _raised(status: pd.Series) -> np.ndarray:
@@ -265,7 +315,8 @@ def _exclusions_of_year(rng: np.random.Generator, pool: pd.DataFrame, year: int)
     pupils = pool.iloc[np.sort(rng.choice(PUPIL_POOL, size=rng.poisson(SUSPENDED_PUPILS[year]), replace=False))]
     times = rng.geometric(0.52, len(pupils))
     suspensions = pupils.loc[pupils.index.repeat(times)].assign(
-        exclusion_type="suspension", start_date=days[rng.choice(len(days), size=int(times.sum()), p=p)],
+        exclusion_type="suspension",
+        start_date=days[rng.choice(len(days), size=int(times.sum()), p=p)],
     )
     # A few pupils' SEN status is raised during the year: their later suspensions show it.
     suspensions = suspensions.sort_values(["pupil_id", "start_date"], ignore_index=True)
@@ -283,7 +334,8 @@ def _exclusions_of_year(rng: np.random.Generator, pool: pd.DataFrame, year: int)
         weight = np.where(suspended[candidates], 20.0, 1.0)
         chosen.append(rng.choice(candidates, size=count, replace=False, p=weight / weight.sum()))
     permanent = pool.iloc[np.concatenate(chosen)].assign(
-        exclusion_type="permanent", start_date=days[rng.choice(len(days), size=sum(wanted.values()), p=p)],
+        exclusion_type="permanent",
+        start_date=days[rng.choice(len(days), size=sum(wanted.values()), p=p)],
     )
     # A permanently excluded pupil is not suspended from that school afterwards.
     after = suspensions.merge(permanent[["pupil_id", "start_date"]], on="pupil_id", how="left", suffixes=("", "_perm"))
@@ -318,7 +370,18 @@ def _exclusions_in(exclusions: pd.DataFrame, start: pd.Timestamp, end: pd.Timest
 
 # Referrals per month relative to the average: September peaks (school mobility), August is quiet.
 CME_MONTH_WEIGHTS = {
-    1: 1.05, 2: 0.95, 3: 1.0, 4: 0.8, 5: 0.95, 6: 1.0, 7: 1.05, 8: 0.5, 9: 2.3, 10: 1.2, 11: 1.0, 12: 0.7,
+    1: 1.05,
+    2: 0.95,
+    3: 1.0,
+    4: 0.8,
+    5: 0.95,
+    6: 1.0,
+    7: 1.05,
+    8: 0.5,
+    9: 2.3,
+    10: 1.2,
+    11: 1.0,
+    12: 0.7,
 }
 # Daily chance a case open that day is closed: lower from late July to the end of September,
 # when schools are shut and then the September referrals take the officers' time.
@@ -332,12 +395,20 @@ CME_REFERRALS_PER_YEAR = (1_475, 350)
 SEED_004_QUARTER = (pd.Timestamp("2023-07-01"), pd.Timestamp("2023-09-30"))
 SEED_004_CLOSED, SEED_004_OPEN = 224, 422
 CME_OUTCOMES = {
-    "returned_to_school": 55, "other_provision": 8, "elective_home_education": 10, "moved_out_of_area": 15,
-    "left_england": 5, "other": 7,
+    "returned_to_school": 55,
+    "other_provision": 8,
+    "elective_home_education": 10,
+    "moved_out_of_area": 15,
+    "left_england": 5,
+    "other": 7,
 }
 CME_EDUCATION_OUTCOMES = {"returned_to_school": 80, "other_provision": 10, "elective_home_education": 10}
 REFERRAL_REASONS = {
-    "removed_from_roll": 40, "moved_address_unknown": 20, "not_registered": 20, "not_attending": 12, "other": 8,
+    "removed_from_roll": 40,
+    "moved_address_unknown": 20,
+    "not_registered": 20,
+    "not_attending": 12,
+    "other": 8,
 }
 
 
@@ -399,7 +470,7 @@ def simulate_cme(rng: np.random.Generator) -> pd.DataFrame:
     child = rng.choice(np.arange(100_000, 1_000_000), size=n, replace=False)
     earlier = (rng.random(n) * np.arange(n)).astype(int)
     repeat = (rng.random(n) < 0.06) & (np.arange(n) > 0)
-    repeat &= (cases["closure_date"].to_numpy()[earlier] < cases["referral_date"].to_numpy())
+    repeat &= cases["closure_date"].to_numpy()[earlier] < cases["referral_date"].to_numpy()
     child = np.where(repeat, child[earlier], child)
     first, last = SEED_004_QUARTER
     seed_quarter = cases["closure_date"].between(first, last).to_numpy()
@@ -436,7 +507,11 @@ def _cme_as_at(cases: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> p
 CENSUS_YEARS = [2020, 2021, 2022, 2023]
 CENSUS_PUPILS = 85_000
 CENSUS_PHASES = {
-    "primary": 0.515, "middle": 0.095, "secondary": 0.368, "special": 0.019, "alternative_provision": 0.003,
+    "primary": 0.515,
+    "middle": 0.095,
+    "secondary": 0.368,
+    "special": 0.019,
+    "alternative_provision": 0.003,
 }
 # Share of each phase's pupils with an EHC plan and on SEN support; EHC plans grow every year.
 CENSUS_SEN = {
@@ -475,8 +550,20 @@ NEET_AGE_FACTOR = {"16": 0.8, "17": 1.25}
 NEET_YEAR_FACTOR = {2020: 0.95, 2021: 1.0, 2022: 1.12, 2023: 1.2}
 # Activity not known: high in September and October as young people change provision, low
 # in December-February (the months DfE's headline averages).
-NOT_KNOWN_SHARE = {9: 0.24, 10: 0.11, 11: 0.05, 12: 0.022, 1: 0.018, 2: 0.017, 3: 0.02, 4: 0.022, 5: 0.025,
-                   6: 0.03, 7: 0.035, 8: 0.045}
+NOT_KNOWN_SHARE = {
+    9: 0.24,
+    10: 0.11,
+    11: 0.05,
+    12: 0.022,
+    1: 0.018,
+    2: 0.017,
+    3: 0.02,
+    4: 0.022,
+    5: 0.025,
+    6: 0.03,
+    7: 0.035,
+    8: 0.045,
+}
 
 
 def neet_counts(rng: np.random.Generator) -> pd.DataFrame:
@@ -519,21 +606,34 @@ def write_sample_indicator_extracts(raw_dir: Path, seed: int = 2024) -> list[Pat
     written = []
     for period in SAMPLE_PERIODS:
         start, end = _quarter_bounds(period)
-        written.append(_write_csv(
-            _annual_reviews_as_at(plans, due, held, start, end),
-            raw_dir / "annual_reviews" / f"annual_reviews_synthetic_{period}.csv",
-        ))
-        written.append(_write_csv(
-            _exclusions_in(exclusions, start, end), raw_dir / "exclusions" / f"exclusions_synthetic_{period}.csv",
-        ))
-        written.append(_write_csv(
-            _cme_as_at(cases, start, end),
-            raw_dir / "children_missing_education" / f"children_missing_education_synthetic_{period}.csv",
-        ))
-    written.append(_write_csv(
-        school_census(np.random.default_rng([seed, 13])), raw_dir / "school_census" / "school_census_synthetic.csv",
-    ))
-    written.append(_write_csv(
-        neet_counts(np.random.default_rng([seed, 14])), raw_dir / "neet" / "neet_16_17_synthetic.csv",
-    ))
+        written.append(
+            _write_csv(
+                _annual_reviews_as_at(plans, due, held, start, end),
+                raw_dir / "annual_reviews" / f"annual_reviews_synthetic_{period}.csv",
+            )
+        )
+        written.append(
+            _write_csv(
+                _exclusions_in(exclusions, start, end),
+                raw_dir / "exclusions" / f"exclusions_synthetic_{period}.csv",
+            )
+        )
+        written.append(
+            _write_csv(
+                _cme_as_at(cases, start, end),
+                raw_dir / "children_missing_education" / f"children_missing_education_synthetic_{period}.csv",
+            )
+        )
+    written.append(
+        _write_csv(
+            school_census(np.random.default_rng([seed, 13])),
+            raw_dir / "school_census" / "school_census_synthetic.csv",
+        )
+    )
+    written.append(
+        _write_csv(
+            neet_counts(np.random.default_rng([seed, 14])),
+            raw_dir / "neet" / "neet_16_17_synthetic.csv",
+        )
+    )
     return written

@@ -190,11 +190,11 @@ def _fetch_settings(section: object) -> FetchSettings:
         raise SettingsError(f"fetch.ees_api_url must be an http(s) address, not {url!r}")
     data_sets = section.get("data_sets", {})
     if not isinstance(data_sets, dict):
-        raise SettingsError("[fetch.data_sets] must be a table of name = \"data set id\"")
+        raise SettingsError('[fetch.data_sets] must be a table of name = "data set id"')
     for name, data_set_id in data_sets.items():
         # The name becomes a folder and file name under raw/benchmarks.
         if not re.fullmatch(r"[a-z0-9_]+", name) or not isinstance(data_set_id, str):
-            raise SettingsError(f"fetch.data_sets: {name} = {data_set_id!r} must be snake_case name = \"id\"")
+            raise SettingsError(f'fetch.data_sets: {name} = {data_set_id!r} must be snake_case name = "id"')
     return FetchSettings(
         ees_api_url=url.rstrip("/"),
         timeout_seconds=_whole_number(section.get("timeout_seconds", 60), "fetch.timeout_seconds"),
@@ -227,7 +227,9 @@ def _dsg_scenario(name: str, table: object) -> DsgScenario:
         raise SettingsError(f"[{where}]: unknown keys {', '.join(unknown)} (known: {', '.join(sorted(known))})")
     stated_table = table.get("stated", {})
     if not isinstance(stated_table, dict):
-        raise SettingsError(f"{where}.stated must be a table of \"2024-25\" = {{ high_needs_shortfall_gbp_k = ..., other_blocks_gbp_k = ... }}")
+        raise SettingsError(
+            f'{where}.stated must be a table of "2024-25" = {{ high_needs_shortfall_gbp_k = ..., other_blocks_gbp_k = ... }}'
+        )
     stated = {}
     for year, amounts in stated_table.items():
         _financial_year(year, f"{where}.stated")
@@ -236,8 +238,12 @@ def _dsg_scenario(name: str, table: object) -> DsgScenario:
         stated[year] = {key: _number(value, f"{where}.stated.{year}.{key}") for key, value in amounts.items()}
     return DsgScenario(
         name=name,
-        high_needs_allocation_growth_pct=_number(table.get("high_needs_allocation_growth_pct", 0), f"{where}.high_needs_allocation_growth_pct"),
-        high_needs_demand_growth_pct=_number(table.get("high_needs_demand_growth_pct", 0), f"{where}.high_needs_demand_growth_pct"),
+        high_needs_allocation_growth_pct=_number(
+            table.get("high_needs_allocation_growth_pct", 0), f"{where}.high_needs_allocation_growth_pct"
+        ),
+        high_needs_demand_growth_pct=_number(
+            table.get("high_needs_demand_growth_pct", 0), f"{where}.high_needs_demand_growth_pct"
+        ),
         savings_gbp_k=_number(table.get("savings_gbp_k", 0), f"{where}.savings_gbp_k"),
         stated=stated,
     )
@@ -248,7 +254,9 @@ def _dsg_settings(section: object) -> DsgSettings:
     overrides (SENDKPI_DSG_STATUTORY_OVERRIDE_END, SENDKPI_DSG_PROJECTION_YEARS)."""
     if not isinstance(section, dict):
         raise SettingsError("[dsg] must be a table")
-    end_value = os.environ.get("SENDKPI_DSG_STATUTORY_OVERRIDE_END") or section.get("statutory_override_end", "2028-03-31")
+    end_value = os.environ.get("SENDKPI_DSG_STATUTORY_OVERRIDE_END") or section.get(
+        "statutory_override_end", "2028-03-31"
+    )
     try:
         end = end_value if isinstance(end_value, date) else date.fromisoformat(str(end_value).strip())
     except ValueError:

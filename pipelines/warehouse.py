@@ -87,8 +87,14 @@ def _open(path: Path, read_only: bool, config: dict[str, str]) -> duckdb.DuckDBP
 
 
 @contextmanager
-def connect(path: Path, *, read_only: bool = False, memory_limit: str | None = None, threads: int | None = None,
-            spill_dir: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    path: Path,
+    *,
+    read_only: bool = False,
+    memory_limit: str | None = None,
+    threads: int | None = None,
+    spill_dir: Path | None = None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to a warehouse file; with the settings' memory limit, threads and spill
     folder when given (the pipeline's writes), so large loads spill instead of growing."""
     path.parent.mkdir(parents=True, exist_ok=True)

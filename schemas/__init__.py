@@ -27,11 +27,23 @@ SCHOOL_CENSUS_FOLDER = ReturnFolder("school_census", "school census headcounts",
 RETURN_FOLDERS = (DSG_FOLDER, NEET_FOLDER, SCHOOL_CENSUS_FOLDER)
 
 CONTRACTS: dict[str, Contract] = {
-    **EXTRACTS, **{layout.name: layout for folder in RETURN_FOLDERS for layout in folder.layouts}
+    **EXTRACTS,
+    **{layout.name: layout for folder in RETURN_FOLDERS for layout in folder.layouts},
 }
 
 __all__ = [
-    "CONTRACTS", "EXTRACTS", "RETURN_FOLDERS", "Contract", "ReturnFolder", "EHC_REQUESTS", "ADVICE_REQUESTS",
-    "ANNUAL_REVIEWS", "EXCLUSIONS", "CHILDREN_MISSING_EDUCATION", "NEET", "SCHOOL_CENSUS", "DSG_MONITORING",
+    "CONTRACTS",
+    "EXTRACTS",
+    "RETURN_FOLDERS",
+    "Contract",
+    "ReturnFolder",
+    "EHC_REQUESTS",
+    "ADVICE_REQUESTS",
+    "ANNUAL_REVIEWS",
+    "EXCLUSIONS",
+    "CHILDREN_MISSING_EDUCATION",
+    "NEET",
+    "SCHOOL_CENSUS",
+    "DSG_MONITORING",
     "DSG_BALANCES",
 ]

@@ -3,7 +3,15 @@
 
 from __future__ import annotations
 
-from schemas.contract import Contract, code_column, date_column, given_together, id_column, not_before, open_during_period
+from schemas.contract import (
+    Contract,
+    code_column,
+    date_column,
+    given_together,
+    id_column,
+    not_before,
+    open_during_period,
+)
 
 OUTCOMES = [
     "returned_to_school",  # on roll at a school again
@@ -28,16 +36,32 @@ CHILDREN_MISSING_EDUCATION = Contract(
     fields=(
         id_column("case_id", "the case system's id of the CME case", doc_allowed="unique within the file"),
         id_column("child_id", "the child's id", "pseudonymised; `cme_children` counts children, not cases"),
-        date_column("referral_date", "day the child was referred as missing education", required=True,
-                    used_by="`cme_referrals`", doc_allowed="on or before the quarter end"),
-        code_column("referral_reason", REFERRAL_REASONS, "why the child was referred", required=True,
-                    used_by="breakdowns"),
-        date_column("closure_date", "day the case was closed", required=False,
-                    used_by="`cme_closures`, `cme_open_at_period_end`, `cme_median_days_open`",
-                    doc_allowed="not before `referral_date`; not before the quarter started; empty = still open",
-                    doc_required="when `outcome` is set"),
-        code_column("outcome", OUTCOMES, "how the case ended", required=False, used_by="breakdowns",
-                    doc_required="with `closure_date`"),
+        date_column(
+            "referral_date",
+            "day the child was referred as missing education",
+            required=True,
+            used_by="`cme_referrals`",
+            doc_allowed="on or before the quarter end",
+        ),
+        code_column(
+            "referral_reason", REFERRAL_REASONS, "why the child was referred", required=True, used_by="breakdowns"
+        ),
+        date_column(
+            "closure_date",
+            "day the case was closed",
+            required=False,
+            used_by="`cme_closures`, `cme_open_at_period_end`, `cme_median_days_open`",
+            doc_allowed="not before `referral_date`; not before the quarter started; empty = still open",
+            doc_required="when `outcome` is set",
+        ),
+        code_column(
+            "outcome",
+            OUTCOMES,
+            "how the case ended",
+            required=False,
+            used_by="breakdowns",
+            doc_required="with `closure_date`",
+        ),
     ),
     key=("case_id",),
     row_rules=(

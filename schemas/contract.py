@@ -55,13 +55,29 @@ SERIAL_DATE_RULE = "type: a date (YYYY-MM-DD or DD/MM/YYYY), not an Excel serial
 NOT_NULLABLE = "not_nullable"
 
 _SQL_TYPES: dict[str, str] = {
-    "id": "VARCHAR", "text": "VARCHAR", "code": "VARCHAR", "date": "DATE", "integer": "INTEGER",
-    "count": "DOUBLE", "amount": "DOUBLE", "month": "VARCHAR", "financial_year": "VARCHAR",
+    "id": "VARCHAR",
+    "text": "VARCHAR",
+    "code": "VARCHAR",
+    "date": "DATE",
+    "integer": "INTEGER",
+    "count": "DOUBLE",
+    "amount": "DOUBLE",
+    "month": "VARCHAR",
+    "financial_year": "VARCHAR",
     "academic_year": "VARCHAR",
 }
-_DOC_TYPES = {"id": "text", "text": "text", "code": "code", "date": "date", "integer": "whole number",
-              "count": "whole number", "amount": "number (GBP thousands)", "month": "`YYYY-MM`",
-              "financial_year": "`YYYY-YY`", "academic_year": "`YYYY/YY`"}
+_DOC_TYPES = {
+    "id": "text",
+    "text": "text",
+    "code": "code",
+    "date": "date",
+    "integer": "whole number",
+    "count": "whole number",
+    "amount": "number (GBP thousands)",
+    "month": "`YYYY-MM`",
+    "financial_year": "`YYYY-YY`",
+    "academic_year": "`YYYY/YY`",
+}
 
 
 @dataclass(frozen=True)
@@ -187,8 +203,11 @@ class Contract:
 
     def __post_init__(self) -> None:
         names = self.column_names
-        unknown = [c for c in (*self.key, *(c for r in self.row_rules for c in r.inputs),
-                               *self.dates_must_not_follow_period_end) if c not in names]
+        unknown = [
+            c
+            for c in (*self.key, *(c for r in self.row_rules for c in r.inputs), *self.dates_must_not_follow_period_end)
+            if c not in names
+        ]
         if unknown:
             raise ValueError(f"contract {self.name}: rules name unknown columns {unknown}")
 
@@ -234,8 +253,9 @@ class Contract:
     @property
     def all_row_rules(self) -> tuple[RowRule, ...]:
         return self.row_rules + tuple(
-            RowRule(column, f"{column} not after the file's quarter end",
-                    f"{column} is null or {column} <= {PERIOD_END}")
+            RowRule(
+                column, f"{column} not after the file's quarter end", f"{column} is null or {column} <= {PERIOD_END}"
+            )
             for column in self.dates_must_not_follow_period_end
         )
 
@@ -243,9 +263,18 @@ class Contract:
     def provenance_columns(self) -> list[tuple[str, str]]:
         """The columns the loader adds in front of the documented ones."""
         if self.is_case_extract:
-            return [("load_id", "VARCHAR NOT NULL"), (SOURCE_PERIOD, "VARCHAR NOT NULL"), (PERIOD_START, "DATE NOT NULL"),
-                    (PERIOD_END, "DATE NOT NULL"), (SOURCE_ROW_NUMBER, "INTEGER NOT NULL")]
-        return [("load_id", "VARCHAR NOT NULL"), (SOURCE_FILE, "VARCHAR NOT NULL"), (SOURCE_ROW_NUMBER, "INTEGER NOT NULL")]
+            return [
+                ("load_id", "VARCHAR NOT NULL"),
+                (SOURCE_PERIOD, "VARCHAR NOT NULL"),
+                (PERIOD_START, "DATE NOT NULL"),
+                (PERIOD_END, "DATE NOT NULL"),
+                (SOURCE_ROW_NUMBER, "INTEGER NOT NULL"),
+            ]
+        return [
+            ("load_id", "VARCHAR NOT NULL"),
+            (SOURCE_FILE, "VARCHAR NOT NULL"),
+            (SOURCE_ROW_NUMBER, "INTEGER NOT NULL"),
+        ]
 
     def table_ddl(self, schema: str = "raw") -> str:
         """The warehouse table of this input's rows (every load kept: a case extract's
@@ -260,22 +289,31 @@ class Contract:
 
 def not_before(later: str, earlier: str) -> RowRule:
     """`later` may be empty, but when both dates are given it must not precede `earlier`."""
-    return RowRule(later, f"{later} not before {earlier}",
-                   f"{later} is null or {earlier} is null or {later} >= {earlier}", reads=(earlier,))
+    return RowRule(
+        later,
+        f"{later} not before {earlier}",
+        f"{later} is null or {earlier} is null or {later} >= {earlier}",
+        reads=(earlier,),
+    )
 
 
 def given_together(code: str, day: str) -> RowRule:
     """A code and its date are recorded together or not at all."""
-    return RowRule(day, f"{day} present exactly when {code} is present",
-                   f"({code} is null) = ({day} is null)", reads=(code,))
+    return RowRule(
+        day, f"{day} present exactly when {code} is present", f"({code} is null) = ({day} is null)", reads=(code,)
+    )
 
 
 def open_during_period(closed_on: str, column: str, reads: tuple[str, ...] = ()) -> RowRule:
     """A quarterly file holds cases open at some time in the quarter: not closed before it.
     `closed_on`: SQL for the day the case closed (NULL: open); `reads`: the columns besides
     `column` that it looks at."""
-    return RowRule(column, f"{column} case closed before the file's quarter started",
-                   f"({closed_on}) is null or ({closed_on}) >= {PERIOD_START}", reads=reads)
+    return RowRule(
+        column,
+        f"{column} case closed before the file's quarter started",
+        f"({closed_on}) is null or ({closed_on}) >= {PERIOD_START}",
+        reads=reads,
+    )
 
 
 def rule(column: str, name: str, holds: str, reads: tuple[str, ...] = ()) -> RowRule:
@@ -286,19 +324,38 @@ def rule(column: str, name: str, holds: str, reads: tuple[str, ...] = ()) -> Row
 # --- columns shared by the extracts ------------------------------------------------------------
 
 
-def id_column(name: str, meaning: str, used_by: str = "pseudonymised on the way in", *, doc_allowed: str = "") -> Column:
+def id_column(
+    name: str, meaning: str, used_by: str = "pseudonymised on the way in", *, doc_allowed: str = ""
+) -> Column:
     return Column(name, "id", True, meaning, used_by=used_by, doc_allowed=doc_allowed)
 
 
-def date_column(name: str, meaning: str, *, required: bool, used_by: str = "", doc_allowed: str = "",
-                doc_required: str = "") -> Column:
+def date_column(
+    name: str, meaning: str, *, required: bool, used_by: str = "", doc_allowed: str = "", doc_required: str = ""
+) -> Column:
     return Column(name, "date", required, meaning, used_by=used_by, doc_allowed=doc_allowed, doc_required=doc_required)
 
 
-def code_column(name: str, codes: list[str], meaning: str, *, required: bool, used_by: str = "",
-                doc_allowed: str = "", doc_required: str = "") -> Column:
-    return Column(name, "code", required, meaning, codes=tuple(codes), used_by=used_by,
-                  doc_allowed=doc_allowed, doc_required=doc_required)
+def code_column(
+    name: str,
+    codes: list[str],
+    meaning: str,
+    *,
+    required: bool,
+    used_by: str = "",
+    doc_allowed: str = "",
+    doc_required: str = "",
+) -> Column:
+    return Column(
+        name,
+        "code",
+        required,
+        meaning,
+        codes=tuple(codes),
+        used_by=used_by,
+        doc_allowed=doc_allowed,
+        doc_required=doc_required,
+    )
 
 
 @dataclass(frozen=True)

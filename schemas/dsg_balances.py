@@ -13,10 +13,19 @@ DSG_BALANCES = Contract(
     period=None,
     fields=(
         Column("financial_year", "financial_year", True, "the financial year"),
-        Column("cumulative_deficit_at_1_april_gbp_k", "amount", False,
-               "the cumulative DSG deficit at 1 April (positive = deficit); blank when not known yet"),
-        Column("total_dsg_allocation_gbp_k", "amount", False, "the year's total DSG allocation; blank when not known yet",
-               positive=True),
+        Column(
+            "cumulative_deficit_at_1_april_gbp_k",
+            "amount",
+            False,
+            "the cumulative DSG deficit at 1 April (positive = deficit); blank when not known yet",
+        ),
+        Column(
+            "total_dsg_allocation_gbp_k",
+            "amount",
+            False,
+            "the year's total DSG allocation; blank when not known yet",
+            positive=True,
+        ),
     ),
     key=("financial_year",),
 )

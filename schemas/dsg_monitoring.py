@@ -17,7 +17,9 @@ DSG_MONITORING = Contract(
     description="DSG budget monitoring: budget and forecast outturn per year, period and block (GBP thousands)",
     period=None,
     fields=(
-        Column("financial_year", "financial_year", True, "the financial year (the second part is the year after the first)"),
+        Column(
+            "financial_year", "financial_year", True, "the financial year (the second part is the year after the first)"
+        ),
         code_column("period", PERIODS, "the budget period: `P1` (April) .. `P12` (March)", required=True),
         code_column("block", BLOCKS, "the DSG block", required=True),
         Column("budget_gbp_k", "amount", True, "the block's budget for the year (thousands separators allowed)"),

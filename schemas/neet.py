@@ -25,8 +25,11 @@ NEET = Contract(
     ),
     key=("month", "age", "send_status"),
     row_rules=(
-        RowRule("neet", "neet + not_known not above the cohort",
-                "cohort is null or neet is null or not_known is null or neet + not_known <= cohort",
-                reads=("cohort", "not_known")),
+        RowRule(
+            "neet",
+            "neet + not_known not above the cohort",
+            "cohort is null or neet is null or not_known is null or neet + not_known <= cohort",
+            reads=("cohort", "not_known"),
+        ),
     ),
 )

@@ -46,7 +46,8 @@ def rule_verdicts(contract: Contract) -> list[RuleVerdict]:
     """Every column check (applied when the cell has a value) and every row rule."""
     rules = [
         (f"{spec.name} {check.name}", f"{spec.name} is null or coalesce(({check.sql(spec.name)}), false)")
-        for spec in contract.fields for check in spec.checks
+        for spec in contract.fields
+        for check in spec.checks
     ]
     rules += [(rule.check_name, f"coalesce(({rule.holds}), false)") for rule in contract.all_row_rules]
     return [RuleVerdict(f"__rule_{number}", name, holds) for number, (name, holds) in enumerate(rules)]
@@ -67,26 +68,42 @@ def _period_types(contract: Contract, string, day) -> dict:
 def _pandas_schema(contract: Contract):
     import pandera.pandas as pa
 
-    columns = {spec.name: pa.Column(_PANDAS_TYPES.get(spec.kind, str), nullable=not spec.required, coerce=True)
-               for spec in contract.fields}
-    columns.update({name: pa.Column(dtype, nullable=False, coerce=True)
-                    for name, dtype in _period_types(contract, str, "datetime64[ns]").items()})
-    checks = [pa.Check(lambda frame, v=verdict.column: frame[v], name=verdict.check_name, error=verdict.check_name)
-              for verdict in rule_verdicts(contract)]
+    columns = {
+        spec.name: pa.Column(_PANDAS_TYPES.get(spec.kind, str), nullable=not spec.required, coerce=True)
+        for spec in contract.fields
+    }
+    columns.update(
+        {
+            name: pa.Column(dtype, nullable=False, coerce=True)
+            for name, dtype in _period_types(contract, str, "datetime64[ns]").items()
+        }
+    )
+    checks = [
+        pa.Check(lambda frame, v=verdict.column: frame[v], name=verdict.check_name, error=verdict.check_name)
+        for verdict in rule_verdicts(contract)
+    ]
     return pa.DataFrameSchema(columns, checks=checks, unique=_unique(contract), name=contract.name, strict=False)
 
 
 def _polars_schema(contract: Contract):
-    import polars as pl
     import pandera.polars as pa
+    import polars as pl
 
-    columns = {spec.name: pa.Column(getattr(pl, _POLARS_TYPES.get(spec.kind, "Utf8")), nullable=not spec.required)
-               for spec in contract.fields}
-    columns.update({name: pa.Column(dtype, nullable=False)
-                    for name, dtype in _period_types(contract, pl.Utf8, pl.Date).items()})
-    checks = [pa.Check(lambda data, v=verdict.column: data.lazyframe.select(pl.col(v)), name=verdict.check_name,
-                       error=verdict.check_name)
-              for verdict in rule_verdicts(contract)]
+    columns = {
+        spec.name: pa.Column(getattr(pl, _POLARS_TYPES.get(spec.kind, "Utf8")), nullable=not spec.required)
+        for spec in contract.fields
+    }
+    columns.update(
+        {name: pa.Column(dtype, nullable=False) for name, dtype in _period_types(contract, pl.Utf8, pl.Date).items()}
+    )
+    checks = [
+        pa.Check(
+            lambda data, v=verdict.column: data.lazyframe.select(pl.col(v)),
+            name=verdict.check_name,
+            error=verdict.check_name,
+        )
+        for verdict in rule_verdicts(contract)
+    ]
     return pa.DataFrameSchema(columns, checks=checks, unique=_unique(contract), name=contract.name, strict=False)
 
 
@@ -94,12 +111,20 @@ def _ibis_schema(contract: Contract):
     import ibis
     import pandera.ibis as pa
 
-    columns = {spec.name: pa.Column(ibis.dtype(_IBIS_TYPES.get(spec.kind, "string")), nullable=not spec.required)
-               for spec in contract.fields}
-    columns.update({name: pa.Column(ibis.dtype(dtype), nullable=False)
-                    for name, dtype in _period_types(contract, "string", "date").items()})
-    checks = [pa.Check(lambda data, v=verdict.column: data.table[v], name=verdict.check_name, error=verdict.check_name)
-              for verdict in rule_verdicts(contract)]
+    columns = {
+        spec.name: pa.Column(ibis.dtype(_IBIS_TYPES.get(spec.kind, "string")), nullable=not spec.required)
+        for spec in contract.fields
+    }
+    columns.update(
+        {
+            name: pa.Column(ibis.dtype(dtype), nullable=False)
+            for name, dtype in _period_types(contract, "string", "date").items()
+        }
+    )
+    checks = [
+        pa.Check(lambda data, v=verdict.column: data.table[v], name=verdict.check_name, error=verdict.check_name)
+        for verdict in rule_verdicts(contract)
+    ]
     return pa.DataFrameSchema(columns, checks=checks, unique=_unique(contract), name=contract.name, strict=False)
 
 
@@ -123,15 +148,21 @@ class ValidationResult:
         return self.failures == 0
 
 
-def validate_query(connection: duckdb.DuckDBPyConnection, contract: Contract, query: str,
-                   backend: Backend = CHOSEN_BACKEND, parameters: list | None = None) -> ValidationResult:
+def validate_query(
+    connection: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    query: str,
+    backend: Backend = CHOSEN_BACKEND,
+    parameters: list | None = None,
+) -> ValidationResult:
     """Validate the rows `query` returns with the contract's pandera schema."""
     import pandera.errors
 
     # Every verdict computed once, into a table pandera's checks then read (a view would
     # compute every rule again for each check).
-    connection.execute(f"create or replace temp table validated_rows as {with_verdicts_sql(contract, query)}",
-                       parameters or [])
+    connection.execute(
+        f"create or replace temp table validated_rows as {with_verdicts_sql(contract, query)}", parameters or []
+    )
     try:
         [(rows,)] = connection.execute("select count(*) from validated_rows").fetchall()
         if rows == 0:  # nothing to check (and pandera's ibis backend fails not-null checks on no rows)

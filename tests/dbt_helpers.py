@@ -15,9 +15,21 @@ def run_dbt(arguments: list[str], build_db: Path, work: Path) -> subprocess.Comp
     """`dbt <arguments>` against the DuckDB file `build_db`, writing under `work`."""
     beside_python = Path(sys.executable).parent / "dbt"
     return subprocess.run(
-        [str(beside_python) if beside_python.exists() else "dbt", *arguments,
-         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
+        [
+            str(beside_python) if beside_python.exists() else "dbt",
+            *arguments,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(work / "target"),
+            "--log-path",
+            str(work / "logs"),
+        ],
         env={**os.environ, "SENDKPI_BUILD_DB": str(build_db), "DBT_USE_COLORS": "false"},
-        capture_output=True, text=True, timeout=900, cwd=DBT_PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=DBT_PROJECT_DIR,
     )

@@ -44,9 +44,12 @@ def quarantine_rows(connection: duckdb.DuckDBPyConnection) -> list[tuple]:
 
 
 def loaded_row_numbers(connection: duckdb.DuckDBPyConnection, extract: str) -> list[int]:
-    return [r[0] for r in connection.execute(
-        f"select source_row_number from raw.{extract} order by source_row_number"
-    ).fetchall()]
+    return [
+        r[0]
+        for r in connection.execute(
+            f"select source_row_number from raw.{extract} order by source_row_number"
+        ).fetchall()
+    ]
 
 
 def load_log(connection: duckdb.DuckDBPyConnection) -> list[dict]:

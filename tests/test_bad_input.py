@@ -45,10 +45,18 @@ def _materialise(data_dir: Path, **settings: str) -> tuple[int, str, str]:
     from tests.conftest import environment
 
     out, err = io.StringIO(), io.StringIO()
-    with environment(SENDKPI_DATA_DIR=str(data_dir), SENDKPI_BENCHMARKS_DIR=str(data_dir / "sample_benchmarks"),
-                     SENDKPI_HOME_LA="990", SENDKPI_PSEUDONYMISATION_KEY=DEMO_PSEUDONYMISATION_KEY,
-                     SENDKPI_PSEUDONYMISATION_KEY_FILE=None, **settings), \
-            contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with (
+        environment(
+            SENDKPI_DATA_DIR=str(data_dir),
+            SENDKPI_BENCHMARKS_DIR=str(data_dir / "sample_benchmarks"),
+            SENDKPI_HOME_LA="990",
+            SENDKPI_PSEUDONYMISATION_KEY=DEMO_PSEUDONYMISATION_KEY,
+            SENDKPI_PSEUDONYMISATION_KEY_FILE=None,
+            **settings,
+        ),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
         code = main(["materialise"])
     return code, out.getvalue(), err.getvalue()
 
@@ -80,21 +88,29 @@ def _quarantine(data_dir: Path, file_name: str) -> list[tuple]:
     with duckdb.connect(str(data_dir / "build" / "warehouse_build.duckdb"), read_only=True) as connection:
         return connection.execute(
             "select q.source_row_number, q.column_name, q.check_name from raw.quarantine q "
-            "join raw.load_log l using (load_id) where l.file_name = ? order by 1, 2", [file_name]
+            "join raw.load_log l using (load_id) where l.file_name = ? order by 1, 2",
+            [file_name],
         ).fetchall()
 
 
 def _current_file(ledger: dict[str, dict], extract: str, quarter: str) -> str:
-    [name] = [n for n, e in ledger.items() if e["extract"] == extract and e["source_period"] == quarter
-              and e["status"] == "current"]
+    [name] = [
+        n
+        for n, e in ledger.items()
+        if e["extract"] == extract and e["source_period"] == quarter and e["status"] == "current"
+    ]
     return name
 
 
 def _published_summary(data_dir: Path) -> list[dict]:
     with duckdb.connect() as connection:
-        return connection.execute(
-            "select * from read_parquet(?)", [str(data_dir / "marts" / "extract_load_summary.parquet")]
-        ).df().to_dict("records")
+        return (
+            connection.execute(
+                "select * from read_parquet(?)", [str(data_dir / "marts" / "extract_load_summary.parquet")]
+            )
+            .df()
+            .to_dict("records")
+        )
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +140,9 @@ def bad_run(copy_factory, tmp_path_factory):
     def serial(text: str) -> object:
         return (datetime.fromisoformat(text) - epoch).days if text else None
 
-    advice = [lines[0].split(",")] + [[*r[:3], serial(r[3]), serial(r[4])] for r in (l.split(",") for l in lines[1:])]
+    advice = [lines[0].split(",")] + [
+        [*r[:3], serial(r[3]), serial(r[4])] for r in (line.split(",") for line in lines[1:])
+    ]
     cases["serial dates"] = raw / "advice_requests" / f"advice_requests_{Q}_Q4_v2.xlsx"
     _workbook(cases["serial dates"], [advice])
 
@@ -217,7 +235,11 @@ def test_excel_serial_dates_are_named_and_the_file_held_back(bad_run_result):
     entry = ledger[cases["serial dates"].name]
     assert entry["status"] == "held"
     assert (entry["rows_loaded"], entry["rows_quarantined"]) == (0, entry["rows_in_file"])
-    rules = {rule for _, column, rule in _quarantine(data_dir, cases["serial dates"].name) if column == "advice_requested_date"}
+    rules = {
+        rule
+        for _, column, rule in _quarantine(data_dir, cases["serial dates"].name)
+        if column == "advice_requested_date"
+    }
     assert rules == {"type: a date (YYYY-MM-DD or DD/MM/YYYY), not an Excel serial number: format the column as dates"}
     assert _current_file(ledger, "advice_requests", f"{Q}_Q4") == f"advice_requests_synthetic_{Q}_Q4.csv"
 
@@ -236,9 +258,14 @@ def test_bad_values_reject_their_rows_and_the_rest_loads(bad_run_result):
 
 @pytest.mark.parametrize(
     ("case", "rule"),
-    [("two quarters", "two periods in file name"), ("future", "quarter in the future"),
-     (".xls", "not a CSV or .xlsx file"), (".txt", "not a CSV or .xlsx file"), ("dangling link", "broken link"),
-     ("link outside raw", "link outside raw/")],
+    [
+        ("two quarters", "two periods in file name"),
+        ("future", "quarter in the future"),
+        (".xls", "not a CSV or .xlsx file"),
+        (".txt", "not a CSV or .xlsx file"),
+        ("dangling link", "broken link"),
+        ("link outside raw", "link outside raw/"),
+    ],
 )
 def test_files_that_cannot_be_loaded_are_rejected_with_their_rule(bad_run_result, case, rule):
     data_dir, cases, *_, ledger = bad_run_result
@@ -271,8 +298,11 @@ def test_utf16_is_read_and_named(bad_run_result):
 def test_row_numbers_after_a_blank_line_are_those_excel_shows(bad_run_result):
     data_dir, cases, *_, ledger = bad_run_result
     assert _quarantine(data_dir, cases["blank line"].name) == [
-        (12, "referral_reason",
-         "isin(['not_registered', 'removed_from_roll', 'moved_address_unknown', 'not_attending', 'other'])"),
+        (
+            12,
+            "referral_reason",
+            "isin(['not_registered', 'removed_from_roll', 'moved_address_unknown', 'not_attending', 'other'])",
+        ),
     ]
 
 
@@ -328,15 +358,20 @@ def test_an_extract_folder_replaced_by_a_file_is_rejected_and_its_quarters_stay(
     assert code == 0, err
     entry = ledger["children_missing_education"]
     assert entry["status"] == "rejected" and "(not a folder)" in entry["message"]
-    assert _current_file(ledger, "children_missing_education", f"{Q}_Q4") == \
-        f"children_missing_education_synthetic_{Q}_Q4.csv"
+    assert (
+        _current_file(ledger, "children_missing_education", f"{Q}_Q4")
+        == f"children_missing_education_synthetic_{Q}_Q4.csv"
+    )
 
 
 def test_byte_identical_files_for_two_quarters_both_have_figures(second_run):
     data_dir, code, *_ = second_run
     assert code == 0
-    twins = [row for row in _published_summary(data_dir)
-             if row["file_name"].endswith("_twin.csv") and row["status"] == "current"]
+    twins = [
+        row
+        for row in _published_summary(data_dir)
+        if row["file_name"].endswith("_twin.csv") and row["status"] == "current"
+    ]
     assert sorted(row["source_period"] for row in twins) == [f"{Q}_Q3", f"{Q}_Q4"]
     assert len({row["file_sha256"] for row in twins}) == 1
     assert [row["rows_loaded"] for row in twins] == [40, 40]

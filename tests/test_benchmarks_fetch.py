@@ -63,6 +63,8 @@ def recorded_csv_bodies(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "timeliness_20_week_labelled.csv").write_bytes(("\ufeff" + labelled).encode() + b"\n" + rest)
     FIXTURES = folder
     return folder
+
+
 TIMELINESS_ID = "5b1d3c2e-7f4a-4c1b-9e2d-1a2b3c4d5e01"
 REQUESTS_ID = "5b1d3c2e-7f4a-4c1b-9e2d-1a2b3c4d5e02"
 
@@ -141,8 +143,14 @@ def api() -> Iterator[FakeApi]:
 @pytest.fixture
 def data_dir(tmp_path, monkeypatch, api) -> Path:
     """The settings point at a temporary data folder and at the local API, by environment."""
-    for name in ("SENDKPI_HOME_LA", "SENDKPI_BENCHMARKS_DIR", "SENDKPI_SN_MODEL", "SENDKPI_SMALL_COUNT_THRESHOLD",
-                 "SENDKPI_PSEUDONYMISATION_KEY", "SENDKPI_PSEUDONYMISATION_KEY_FILE"):
+    for name in (
+        "SENDKPI_HOME_LA",
+        "SENDKPI_BENCHMARKS_DIR",
+        "SENDKPI_SN_MODEL",
+        "SENDKPI_SMALL_COUNT_THRESHOLD",
+        "SENDKPI_PSEUDONYMISATION_KEY",
+        "SENDKPI_PSEUDONYMISATION_KEY_FILE",
+    ):
         monkeypatch.delenv(name, raising=False)
     folder = tmp_path / "data"
     monkeypatch.setenv("SENDKPI_DATA_DIR", str(folder))
@@ -190,7 +198,9 @@ def test_fetch_writes_recognised_files_and_records_their_provenance(api, data_di
     assert (code, err) == (0, "")
     benchmarks = data_dir / "raw" / "benchmarks"
     assert files_in(benchmarks) == [
-        "provenance.json", "requests/requests_2.0.csv", "timeliness_20_week/timeliness_20_week_2.0.csv",
+        "provenance.json",
+        "requests/requests_2.0.csv",
+        "timeliness_20_week/timeliness_20_week_2.0.csv",
     ]
     timeliness = benchmarks / "timeliness_20_week" / "timeliness_20_week_2.0.csv"
     assert timeliness.read_bytes() == (FIXTURES / "timeliness_20_week.csv").read_bytes()
@@ -230,7 +240,10 @@ def test_fetched_files_load_through_the_dfe_loader(api, data_dir, tmp_path):
     connection = duckdb.connect()
     load_published_folder(connection, data_dir / "raw" / "benchmarks")
 
-    assert connection.execute("select count(*), min(release) from raw.dfe_ehcp_timeliness").fetchone() == (5, "dfe_ehcp_2020")
+    assert connection.execute("select count(*), min(release) from raw.dfe_ehcp_timeliness").fetchone() == (
+        5,
+        "dfe_ehcp_2020",
+    )
     assert connection.execute("select count(*) from raw.dfe_ehcp_requests").fetchone() == (5,)
 
 
@@ -248,7 +261,10 @@ def test_unknown_layout_is_rejected_naming_its_columns_and_the_others_are_still_
 
     assert code == 1
     assert "timeliness_20_week: FAILED (layout not recognised)" in err
-    assert "columns missing for dfe_ehcp_timeliness: plans_issued_den, plans_issued_den_ex, plans_issued_20_weeks_ex" in err
+    assert (
+        "columns missing for dfe_ehcp_timeliness: plans_issued_den, plans_issued_den_ex, plans_issued_20_weeks_ex"
+        in err
+    )
     assert "number of ehc plans issued inc. exceptions" in err
     assert "Traceback" not in err
     assert files_in(data_dir / "raw" / "benchmarks") == ["provenance.json", "requests/requests_2.0.csv"]
@@ -262,7 +278,10 @@ def test_a_file_in_another_data_sets_layout_is_rejected(api, data_dir, tmp_path)
     [outcome] = fetch_benchmarks(load_settings(configure(tmp_path, timeliness_20_week=TIMELINESS_ID)))
 
     assert not outcome.ok
-    assert "it is EHC plans release: requests for EHC needs assessment, not a file for dfe_ehcp_timeliness" in outcome.message
+    assert (
+        "it is EHC plans release: requests for EHC needs assessment, not a file for dfe_ehcp_timeliness"
+        in outcome.message
+    )
     assert files_in(data_dir / "raw" / "benchmarks") == []
 
 
@@ -280,7 +299,9 @@ def test_a_failure_keeps_the_data_sets_last_good_version_and_touches_no_other(ap
     config = both(api, tmp_path)
     settings = load_settings(config)
     fetch_benchmarks(settings)
-    before = {path: file_sha256(data_dir / "raw" / "benchmarks" / path) for path in files_in(data_dir / "raw" / "benchmarks")}
+    before = {
+        path: file_sha256(data_dir / "raw" / "benchmarks" / path) for path in files_in(data_dir / "raw" / "benchmarks")
+    }
     recorded = provenance(data_dir)
 
     # DfE publish 2.1 of the timeliness data set in a layout the loader does not know.
@@ -302,8 +323,11 @@ def test_a_failure_keeps_the_data_sets_last_good_version_and_touches_no_other(ap
 
 def test_http_errors_give_one_clear_line_per_data_set(api, data_dir, tmp_path, monkeypatch, capsys):
     # No summary for the timeliness id (404); the requests CSV fails on the server (500).
-    api.serve(REQUESTS_ID, "requests.summary.json",
-              Response(500, "application/problem+json", (FIXTURES / "server_error.problem.json").read_bytes()))
+    api.serve(
+        REQUESTS_ID,
+        "requests.summary.json",
+        Response(500, "application/problem+json", (FIXTURES / "server_error.problem.json").read_bytes()),
+    )
     config = configure(tmp_path, timeliness_20_week=TIMELINESS_ID, requests=REQUESTS_ID)
 
     code, out, err = run_cli(config, monkeypatch, capsys)
@@ -336,8 +360,11 @@ def test_unreachable_api_is_one_line_not_a_traceback(data_dir, tmp_path, monkeyp
 
 
 def test_every_request_has_a_timeout(api, data_dir, tmp_path):
-    api.serve(REQUESTS_ID, "requests.summary.json",
-              Response(200, "text/csv", (FIXTURES / "requests.csv").read_bytes(), delay=30))
+    api.serve(
+        REQUESTS_ID,
+        "requests.summary.json",
+        Response(200, "text/csv", (FIXTURES / "requests.csv").read_bytes(), delay=30),
+    )
 
     [outcome] = fetch_benchmarks(load_settings(configure(tmp_path, timeout=1, requests=REQUESTS_ID)))
 
@@ -416,7 +443,11 @@ def test_repository_config_has_placeholder_ids_that_are_reported_without_a_reque
 def test_fetch_settings_defaults_and_validation(tmp_path, monkeypatch):
     monkeypatch.delenv("SENDKPI_EES_API_URL", raising=False)
     absent = load_settings(tmp_path / "absent.toml")
-    assert (absent.fetch.ees_api_url, absent.fetch.timeout_seconds, absent.fetch.data_sets) == (DEFAULT_EES_API_URL, 60, {})
+    assert (absent.fetch.ees_api_url, absent.fetch.timeout_seconds, absent.fetch.data_sets) == (
+        DEFAULT_EES_API_URL,
+        60,
+        {},
+    )
 
     config = tmp_path / "sendkpi.toml"
     for text, problem in [
@@ -440,4 +471,3 @@ def test_unreadable_provenance_stops_the_fetch_before_any_download(api, data_dir
 
     assert code == 1 and "provenance.json cannot be read" in err
     assert api.requests == []
-

@@ -28,11 +28,21 @@ def calendar(tmp_path_factory):
     return frame.set_index(["calendar_date", "period_type"])
 
 
-
-@pytest.mark.parametrize("day", [
-    date(2023, 3, 31), date(2023, 4, 1), date(2023, 6, 30), date(2023, 7, 1), date(2023, 9, 30),
-    date(2023, 12, 31), date(2024, 1, 1), date(2024, 2, 29), date(2024, 3, 31), date(2024, 4, 1),
-])
+@pytest.mark.parametrize(
+    "day",
+    [
+        date(2023, 3, 31),
+        date(2023, 4, 1),
+        date(2023, 6, 30),
+        date(2023, 7, 1),
+        date(2023, 9, 30),
+        date(2023, 12, 31),
+        date(2024, 1, 1),
+        date(2024, 2, 29),
+        date(2024, 3, 31),
+        date(2024, 4, 1),
+    ],
+)
 def test_financial_quarter_in_sql_matches_python(calendar, day):
     quarter = FinancialQuarter.containing(day)
     row = calendar.xs((day, "financial_quarter"))
@@ -41,24 +51,32 @@ def test_financial_quarter_in_sql_matches_python(calendar, day):
     assert row["period_end"].date() == quarter.last_day
 
 
-@pytest.mark.parametrize(("day", "academic", "financial", "calendar_year"), [
-    (date(2023, 8, 31), "2022/23", "2023-24", "2023"),
-    (date(2023, 9, 1), "2023/24", "2023-24", "2023"),
-    (date(2024, 3, 31), "2023/24", "2023-24", "2024"),
-    (date(2024, 4, 1), "2023/24", "2024-25", "2024"),
-])
-def test_academic_financial_and_calendar_years_switch_on_their_own_days(calendar, day, academic, financial, calendar_year):
+@pytest.mark.parametrize(
+    ("day", "academic", "financial", "calendar_year"),
+    [
+        (date(2023, 8, 31), "2022/23", "2023-24", "2023"),
+        (date(2023, 9, 1), "2023/24", "2023-24", "2023"),
+        (date(2024, 3, 31), "2023/24", "2023-24", "2024"),
+        (date(2024, 4, 1), "2023/24", "2024-25", "2024"),
+    ],
+)
+def test_academic_financial_and_calendar_years_switch_on_their_own_days(
+    calendar, day, academic, financial, calendar_year
+):
     assert calendar.xs((day, "academic_year"))["period"] == academic
     assert calendar.xs((day, "financial_year"))["period"] == financial
     assert calendar.xs((day, "calendar_year"))["period"] == calendar_year
 
 
-@pytest.mark.parametrize(("day", "month", "month_end"), [
-    (date(2023, 2, 28), "2023-02", date(2023, 2, 28)),
-    (date(2024, 2, 29), "2024-02", date(2024, 2, 29)),
-    (date(2023, 12, 31), "2023-12", date(2023, 12, 31)),
-    (date(2024, 1, 1), "2024-01", date(2024, 1, 31)),
-])
+@pytest.mark.parametrize(
+    ("day", "month", "month_end"),
+    [
+        (date(2023, 2, 28), "2023-02", date(2023, 2, 28)),
+        (date(2024, 2, 29), "2024-02", date(2024, 2, 29)),
+        (date(2023, 12, 31), "2023-12", date(2023, 12, 31)),
+        (date(2024, 1, 1), "2024-01", date(2024, 1, 31)),
+    ],
+)
 def test_months_end_on_their_last_day_and_number_consecutively(calendar, day, month, month_end):
     row = calendar.xs((day, "month"))
     assert row["period"] == month
@@ -66,14 +84,17 @@ def test_months_end_on_their_last_day_and_number_consecutively(calendar, day, mo
     assert row["period_index"] == day.year * 12 + day.month - 1
 
 
-@pytest.mark.parametrize(("day", "term", "start", "end"), [
-    (date(2025, 8, 31), "2024/25 Summer term", date(2025, 4, 1), date(2025, 8, 31)),
-    (date(2025, 9, 1), "2025/26 Autumn term", date(2025, 9, 1), date(2025, 12, 31)),
-    (date(2025, 12, 31), "2025/26 Autumn term", date(2025, 9, 1), date(2025, 12, 31)),
-    (date(2026, 1, 1), "2025/26 Spring term", date(2026, 1, 1), date(2026, 3, 31)),
-    (date(2026, 3, 31), "2025/26 Spring term", date(2026, 1, 1), date(2026, 3, 31)),
-    (date(2026, 4, 1), "2025/26 Summer term", date(2026, 4, 1), date(2026, 8, 31)),
-])
+@pytest.mark.parametrize(
+    ("day", "term", "start", "end"),
+    [
+        (date(2025, 8, 31), "2024/25 Summer term", date(2025, 4, 1), date(2025, 8, 31)),
+        (date(2025, 9, 1), "2025/26 Autumn term", date(2025, 9, 1), date(2025, 12, 31)),
+        (date(2025, 12, 31), "2025/26 Autumn term", date(2025, 9, 1), date(2025, 12, 31)),
+        (date(2026, 1, 1), "2025/26 Spring term", date(2026, 1, 1), date(2026, 3, 31)),
+        (date(2026, 3, 31), "2025/26 Spring term", date(2026, 1, 1), date(2026, 3, 31)),
+        (date(2026, 4, 1), "2025/26 Summer term", date(2026, 4, 1), date(2026, 8, 31)),
+    ],
+)
 def test_terms_switch_on_their_own_days_and_number_consecutively(calendar, day, term, start, end):
     row = calendar.xs((day, "term"))
     assert row["period"] == term

@@ -37,8 +37,11 @@ def _published_columns(data_dir: Path) -> dict[str, list[str]]:
 def test_every_column_of_every_mart_and_export_is_free_of_person_level_data(demo_run: PipelineRun):
     columns = _published_columns(demo_run.data_dir)
     # The staff marts, the published warehouse and the open-data export are all enumerated.
-    assert {"parquet:kpi_comparison.parquet", "warehouse:marts.kpi_comparison",
-            "open data:kpi_comparison_public.csv"} <= set(columns)
+    assert {
+        "parquet:kpi_comparison.parquet",
+        "warehouse:marts.kpi_comparison",
+        "open data:kpi_comparison_public.csv",
+    } <= set(columns)
     offending = {
         where: [name for name in names if PERSON_LEVEL.search(name) and name not in CATALOGUE_KEYS]
         for where, names in columns.items()

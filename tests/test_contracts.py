@@ -34,7 +34,9 @@ def test_generated_docs_and_dbt_sources_match_the_contracts():
 
 def _docs_columns(text: str, name: str) -> list[str]:
     block = re.search(rf"<!-- contract: {name} -->(.*?)<!-- end contract: {name} -->", text, re.DOTALL).group(1)
-    return [line.split("|")[1].strip() for line in block.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    return [line.split("|")[1].strip() for line in block.splitlines() if line.startswith("| ") and "---" not in line][
+        1:
+    ]
 
 
 @pytest.mark.parametrize("name", list(CONTRACTS))
@@ -46,7 +48,7 @@ def test_each_contract_gives_a_table_a_schema_a_source_and_docs_that_agree(name)
     described = connection.execute(f"describe raw.{name}").fetchall()
     provenance = [column for column, _ in contract.provenance_columns]
     assert [row[0] for row in described] == provenance + contract.column_names
-    assert [row[1] for row in described[len(provenance):]] == [c.sql_type for c in contract.fields]
+    assert [row[1] for row in described[len(provenance) :]] == [c.sql_type for c in contract.fields]
 
     for backend in ("pandas", "polars", "ibis"):
         schema = pandera_schema(contract, backend)
@@ -69,8 +71,12 @@ def test_each_contract_gives_a_table_a_schema_a_source_and_docs_that_agree(name)
 
 def test_the_sample_generators_write_the_contracts_headers():
     expected = {
-        "ehc_requests": REQUEST_COLUMNS, "advice_requests": ADVICE_COLUMNS, "annual_reviews": ANNUAL_REVIEW_COLUMNS,
-        "exclusions": EXCLUSION_COLUMNS, "children_missing_education": CME_COLUMNS, "neet": NEET_COLUMNS,
+        "ehc_requests": REQUEST_COLUMNS,
+        "advice_requests": ADVICE_COLUMNS,
+        "annual_reviews": ANNUAL_REVIEW_COLUMNS,
+        "exclusions": EXCLUSION_COLUMNS,
+        "children_missing_education": CME_COLUMNS,
+        "neet": NEET_COLUMNS,
         "school_census": SCHOOL_CENSUS_COLUMNS,
     }
     for name, header in expected.items():
@@ -96,36 +102,61 @@ def _frame_query(connection: duckdb.DuckDBPyConnection, rows: list[dict]) -> str
 @pytest.mark.parametrize("backend", ["pandas", "polars", "ibis"])
 def test_pandera_reports_a_broken_rule_with_every_backend(backend):
     """Rows that break rules fail the pandera schema, whichever backend validates them."""
-    good = {"request_id": "a", "child_id": "c", "request_received_date": pd.Timestamp("2023-07-03"),
-            "decision_date": pd.NaT, "decision": None, "assessment_outcome": None, "assessment_outcome_date": pd.NaT,
-            "exception_reason": None, "age_at_request": 7, "primary_need": "ASD", "source_period": "2023-24_Q2",
-            "period_start": pd.Timestamp("2023-07-01"), "period_end": pd.Timestamp("2023-09-30")}
+    good = {
+        "request_id": "a",
+        "child_id": "c",
+        "request_received_date": pd.Timestamp("2023-07-03"),
+        "decision_date": pd.NaT,
+        "decision": None,
+        "assessment_outcome": None,
+        "assessment_outcome_date": pd.NaT,
+        "exception_reason": None,
+        "age_at_request": 7,
+        "primary_need": "ASD",
+        "source_period": "2023-24_Q2",
+        "period_start": pd.Timestamp("2023-07-01"),
+        "period_end": pd.Timestamp("2023-09-30"),
+    }
     bad = {**good, "request_id": "b", "decision": "assess", "age_at_request": 30}  # no decision date; age > 25
     connection = duckdb.connect()
-    query = (f"select * replace (cast(request_received_date as date) as request_received_date, "
-             f"cast(decision_date as date) as decision_date, cast(assessment_outcome_date as date) as "
-             f"assessment_outcome_date, cast(period_start as date) as period_start, cast(period_end as date) as "
-             f"period_end, cast(age_at_request as integer) as age_at_request, cast(assessment_outcome as varchar) as "
-             f"assessment_outcome, cast(exception_reason as varchar) as exception_reason) from ({_frame_query(connection, [good, bad])})")
+    query = (
+        f"select * replace (cast(request_received_date as date) as request_received_date, "
+        f"cast(decision_date as date) as decision_date, cast(assessment_outcome_date as date) as "
+        f"assessment_outcome_date, cast(period_start as date) as period_start, cast(period_end as date) as "
+        f"period_end, cast(age_at_request as integer) as age_at_request, cast(assessment_outcome as varchar) as "
+        f"assessment_outcome, cast(exception_reason as varchar) as exception_reason) from ({_frame_query(connection, [good, bad])})"
+    )
 
     result = validate_query(connection, EHC_REQUESTS, query, backend)
     clean = validate_query(connection, EHC_REQUESTS, query + " where request_id = 'a'", backend)
 
     assert not result.passed
-    assert set(result.by_rule["check"]) == {"age_at_request in_range(0, 25)",
-                                            "decision_date present exactly when decision is present"}
+    assert set(result.by_rule["check"]) == {
+        "age_at_request in_range(0, 25)",
+        "decision_date present exactly when decision is present",
+    }
     assert clean.passed and clean.rows_checked == 1
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("2023-07-03", "2023-07-03"), ("03/07/2023", "2023-07-03"), ("2023-07-03 00:00:00", "2023-07-03"),
-     ("04/05/23", None), ("9999-12-31", None), ("1899-12-31", None), ("1900-01-01", "1900-01-01"),
-     ("2099-12-31", "2099-12-31"), ("2023-02-29", None), ("07/20/2023", None)],
+    [
+        ("2023-07-03", "2023-07-03"),
+        ("03/07/2023", "2023-07-03"),
+        ("2023-07-03 00:00:00", "2023-07-03"),
+        ("04/05/23", None),
+        ("9999-12-31", None),
+        ("1899-12-31", None),
+        ("1900-01-01", "1900-01-01"),
+        ("2099-12-31", "2099-12-31"),
+        ("2023-02-29", None),
+        ("07/20/2023", None),
+    ],
 )
 def test_dates_are_cast_from_the_accepted_spellings_only(text, expected):
     connection = duckdb.connect()
     date_column = EHC_REQUESTS.column("request_received_date")
-    value = connection.execute(f"select cast({cast_sql(date_column)} as varchar) from (select ? as request_received_date) as incoming",
-                               [text]).fetchone()[0]
+    value = connection.execute(
+        f"select cast({cast_sql(date_column)} as varchar) from (select ? as request_received_date) as incoming", [text]
+    ).fetchone()[0]
     assert value == expected

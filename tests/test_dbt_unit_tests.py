@@ -16,7 +16,8 @@ import pytest
 import yaml
 
 from pipelines.sample_data import write_sample_benchmarks
-from tests.dbt_helpers import DBT_PROJECT_DIR as DBT_PROJECT, run_dbt
+from tests.dbt_helpers import DBT_PROJECT_DIR as DBT_PROJECT
+from tests.dbt_helpers import run_dbt
 
 
 def _declared_unit_tests() -> set[str]:
@@ -43,12 +44,16 @@ def empty_models(tmp_path_factory) -> Path:
     (work / "raw").mkdir()
     write_sample_benchmarks(work / "benchmarks")
     ingest_only = dg.define_asset_job(
-        "ingest_only", selection=dg.AssetSelection.groups("ingest", "benchmarks", "finance"),
+        "ingest_only",
+        selection=dg.AssetSelection.groups("ingest", "benchmarks", "finance"),
         executor_def=dg.in_process_executor,
     )
     with environment(SENDKPI_DATA_DIR=str(work), SENDKPI_BENCHMARKS_DIR=str(work / "benchmarks")):
-        result = dg.Definitions.merge(defs, dg.Definitions(jobs=[ingest_only])).resolve_job_def(
-            "ingest_only").execute_in_process(instance=dg.DagsterInstance.ephemeral(), tags=all_quarters_tags())
+        result = (
+            dg.Definitions.merge(defs, dg.Definitions(jobs=[ingest_only]))
+            .resolve_job_def("ingest_only")
+            .execute_in_process(instance=dg.DagsterInstance.ephemeral(), tags=all_quarters_tags())
+        )
     assert result.success
     for arguments in (["seed"], ["run", "--empty"]):
         completed = _dbt(arguments, work)

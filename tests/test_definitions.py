@@ -17,7 +17,10 @@ def test_dagster_definitions_validate_accepts_the_code_location():
     dagster = Path(sys.executable).parent / "dagster"
     completed = subprocess.run(
         [str(dagster), "definitions", "validate", "-m", "pipelines.definitions"],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "Validation successful" in completed.stdout + completed.stderr
@@ -27,9 +30,15 @@ def test_refresh_job_runs_in_process_and_covers_every_stage():
     job = defs.resolve_job_def("refresh_all")
     assert job.executor_def is dg.in_process_executor
     keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
-    for expected in ("raw/ehc_requests", "raw/advice_requests", "raw/dfe_ehcp_timeliness",
-                     "staging/stg_ehc_requests", "intermediate/int_local_kpi_cases",
-                     "marts/kpi_comparison", "published/marts"):
+    for expected in (
+        "raw/ehc_requests",
+        "raw/advice_requests",
+        "raw/dfe_ehcp_timeliness",
+        "staging/stg_ehc_requests",
+        "intermediate/int_local_kpi_cases",
+        "marts/kpi_comparison",
+        "published/marts",
+    ):
         assert expected in keys
 
 

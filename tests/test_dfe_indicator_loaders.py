@@ -79,8 +79,14 @@ NEET_ROWS = [
     # ages 16 and 17 together: "16 to 17" (2026 release), "16-17" (2025) or "Total"
     (ENGLAND, "16 to 17", "16-17", "Total", "Total", "Total", "600000,33000,18000,15000,5.5,3,2.5", "0.2"),
     (
-        ENGLAND, "16", "16", "SEND", '"Education, health and care plan"', "EHC plan",
-        "13000,1300,900,400,10,6.9,3.1", "-0.4",
+        ENGLAND,
+        "16",
+        "16",
+        "SEND",
+        '"Education, health and care plan"',
+        "EHC plan",
+        "13000,1300,900,400,10,6.9,3.1",
+        "-0.4",
     ),
     (SHIRE, "17", "17", "SEND", "SEN support", "SEN support", "300,c,c,c,c,c,low", "x"),
     (SHIRE, "16", "16", "SEND", "No identified SEN", "No SEN", "2000,60,30,30,3,1.5,1.5", "0"),
@@ -116,8 +122,10 @@ CME_ROWS = [
 
 
 def _cme_csv(release: str) -> str:
-    columns = "filter_group,filter,number,pc,rate" if release == "2024/25" else (
-        "breakdown_topic,breakdown,child_count,child_percent,rate_per_100"
+    columns = (
+        "filter_group,filter,number,pc,rate"
+        if release == "2024/25"
+        else ("breakdown_topic,breakdown,child_count,child_percent,rate_per_100")
     )
     lines = [f"{GEOGRAPHY},{columns}"]
     for geography, topic, breakdown, measures in CME_ROWS:
@@ -199,8 +207,15 @@ def test_each_family_has_two_layouts_feeding_one_canonical_table():
         assert len(layouts) == count, tables
         assert {layout.release_prefix for layout in layouts} == prefixes
     assert CANONICAL_TABLES["dfe_exclusions"][-9:] == [
-        "education_phase", "num_schools", "headcount", "perm_excl", "perm_excl_rate", "suspension", "susp_rate",
-        "one_plus_susp", "one_plus_susp_rate",
+        "education_phase",
+        "num_schools",
+        "headcount",
+        "perm_excl",
+        "perm_excl_rate",
+        "suspension",
+        "susp_rate",
+        "one_plus_susp",
+        "one_plus_susp_rate",
     ]
 
 
@@ -240,9 +255,9 @@ def test_school_type_and_education_phase_give_the_same_staging_rows(handmade):
     assert set(frame["release"]) == {"dfe_exclusions_2023"}
     assert sorted(newer["school_phase"]) == ["alternative_provision", "primary", "secondary", "special", "total"]
     # the older releases' "Pupil referral unit" is the newer "State-funded AP school"
-    labels = dict(zip(older["school_phase_label"], older["school_phase"]))
+    labels = dict(zip(older["school_phase_label"], older["school_phase"], strict=False))
     assert labels["Pupil referral unit"] == "alternative_provision"
-    newer_labels = dict(zip(newer["school_phase_label"], newer["school_phase"]))
+    newer_labels = dict(zip(newer["school_phase_label"], newer["school_phase"], strict=False))
     assert newer_labels["State-funded AP school"] == "alternative_provision"
 
 
@@ -257,8 +272,12 @@ def test_neet_2025_and_2026_names_and_calendar_and_academic_periods_give_the_sam
     assert set(newer["academic_year_start"]) == set(older["academic_year_start"]) == {2023}
     raw = handmade.execute("select distinct time_identifier, time_period from raw.dfe_neet order by 1").fetchall()
     assert raw == [("Academic year", "202324"), ("Calendar year", "2024")]
-    assert sorted(set(zip(newer["age"], newer["characteristic"]))) == [
-        ("16", "ehc_plan"), ("16", "no_sen"), ("17", "sen_support"), ("total", "female"), ("total", "total"),
+    assert sorted(set(zip(newer["age"], newer["characteristic"], strict=False))) == [
+        ("16", "ehc_plan"),
+        ("16", "no_sen"),
+        ("17", "sen_support"),
+        ("total", "female"),
+        ("total", "total"),
     ]
     england = newer[(newer["geographic_level"] == "National") & (newer["characteristic"] == "total")].iloc[0]
     assert _cells(england, "cohort", "neet_nk", "neet", "not_known") == (600000, 33000, 18000, 15000)
@@ -277,36 +296,50 @@ def test_cme_2024_25_and_2025_26_layouts_give_the_same_staging_rows(handmade):
     assert sorted(set(newer["breakdown"])) == ["5 to 10", "ehc plan", "sen support", "total"]
     total = newer[(newer["geographic_level"] == "National") & (newer["breakdown"] == "total")].iloc[0]
     assert (total["breakdown_topic"], total["child_count"], total["child_percent"], total["rate_per_100"]) == (
-        "total", 39000, 100, 1.8
+        "total",
+        39000,
+        100,
+        1.8,
     )
 
 
 # Layouts SEND-KPIS.md describes that no file in shared/ has: CME at census date, termly, with
 # its five topics and `x`/`low`; exclusions under the names used up to 2018/19 (fixed_excl),
 # with a school-level row as release zips carry them.
-CME_CENSUS_TERMLY = "\n".join([
-    f"{GEOGRAPHY},breakdown_topic,breakdown,child_count,child_percent,rate_per_100",
-    f"202526,Autumn term,{ENGLAND},Total,Total,12300,100,0.2000000",
-    f"202526,Autumn term,{SHIRE},Total,Total,160,100,0.2000000",
-    f"202526,Autumn term,{SHIRE},Sex,Female,70,43.8,x",
-    f"202526,Autumn term,{SHIRE},Year group,Year 7,low,low,x",
-    f"202526,Autumn term,{SHIRE},Duration,Less than 4 weeks,90,56.3,x",
-    f"202526,Autumn term,{SHIRE},Reason,Moved out of the area,x,x,x",
-    f"202526,Spring term,{SHIRE},Total,Total,150,100,0.1900000",
-]) + "\n"
-FIXED_EXCLUSIONS = "\n".join([
-    f"{GEOGRAPHY},school_type,num_schools,headcount,perm_excl,perm_excl_rate,fixed_excl,fixed_excl_rate,"
-    "one_plus_fixed,one_plus_fixed_rate",
-    f"201819,Academic year,{ENGLAND},Total,24000,8000000,7900,0.10,438000,5.36,187000,2.33",
-    f"201819,Academic year,{SHIRE},Total,300,70000,60,0.09,3000,4.29,1400,2.00",
-    "201819,Academic year,School,E92000001,England,E12000009,South West,998,E06009998,Handmade Shire,"
-    "Total,1,900,1,0.11,40,4.44,20,2.22",
-]) + "\n"
+CME_CENSUS_TERMLY = (
+    "\n".join(
+        [
+            f"{GEOGRAPHY},breakdown_topic,breakdown,child_count,child_percent,rate_per_100",
+            f"202526,Autumn term,{ENGLAND},Total,Total,12300,100,0.2000000",
+            f"202526,Autumn term,{SHIRE},Total,Total,160,100,0.2000000",
+            f"202526,Autumn term,{SHIRE},Sex,Female,70,43.8,x",
+            f"202526,Autumn term,{SHIRE},Year group,Year 7,low,low,x",
+            f"202526,Autumn term,{SHIRE},Duration,Less than 4 weeks,90,56.3,x",
+            f"202526,Autumn term,{SHIRE},Reason,Moved out of the area,x,x,x",
+            f"202526,Spring term,{SHIRE},Total,Total,150,100,0.1900000",
+        ]
+    )
+    + "\n"
+)
+FIXED_EXCLUSIONS = (
+    "\n".join(
+        [
+            f"{GEOGRAPHY},school_type,num_schools,headcount,perm_excl,perm_excl_rate,fixed_excl,fixed_excl_rate,"
+            "one_plus_fixed,one_plus_fixed_rate",
+            f"201819,Academic year,{ENGLAND},Total,24000,8000000,7900,0.10,438000,5.36,187000,2.33",
+            f"201819,Academic year,{SHIRE},Total,300,70000,60,0.09,3000,4.29,1400,2.00",
+            "201819,Academic year,School,E92000001,England,E12000009,South West,998,E06009998,Handmade Shire,"
+            "Total,1,900,1,0.11,40,4.44,20,2.22",
+        ]
+    )
+    + "\n"
+)
 
 
 def test_cme_census_termly_and_fixed_period_exclusions_from_their_documented_headers(tmp_path):
-    build_db, result = _build_warehouse(tmp_path, {"cme/census.csv": CME_CENSUS_TERMLY,
-                                                   "exclusions/fixed.csv": FIXED_EXCLUSIONS})
+    build_db, result = _build_warehouse(
+        tmp_path, {"cme/census.csv": CME_CENSUS_TERMLY, "exclusions/fixed.csv": FIXED_EXCLUSIONS}
+    )
     assert result.returncode == 0, result.stdout[-3000:]
     with duckdb.connect(str(build_db), read_only=True) as connection:
         cme = _staging(connection, "stg_dfe__cme")
@@ -314,8 +347,10 @@ def test_cme_census_termly_and_fixed_period_exclusions_from_their_documented_hea
         files = dict(connection.execute("select file_name, message from raw.dfe_files").fetchall())
     # termly: its own period type, terms numbered on from the academic year (2025 * 3 = autumn)
     assert set(cme["period_type"]) == {"term"}
-    assert sorted(set(zip(cme["time_identifier"], cme["period_index"]))) == [
-        ("autumn term", 6075), ("spring term", 6076)]
+    assert sorted(set(zip(cme["time_identifier"], cme["period_index"], strict=False))) == [
+        ("autumn term", 6075),
+        ("spring term", 6076),
+    ]
     shire = cme[cme["old_la_code"] == "998"].set_index(["period_index", "breakdown_topic", "breakdown"])
     assert shire.loc[(6075, "total", "total"), "child_count"] == 160
     assert shire.loc[(6075, "total", "total"), "rate_per_100"] == pytest.approx(0.2)
@@ -328,7 +363,11 @@ def test_cme_census_termly_and_fixed_period_exclusions_from_their_documented_hea
     assert len(exclusions) == 2 and set(exclusions["academic_year_start"]) == {2018}
     shire_exclusions = exclusions[exclusions["old_la_code"] == "998"].iloc[0]
     assert _cells(shire_exclusions, "suspension", "susp_rate", "one_plus_susp", "one_plus_susp_rate") == (
-        3000, 4.29, 1400, 2.0)
+        3000,
+        4.29,
+        1400,
+        2.0,
+    )
     assert "1 school-level rows ignored" in files["exclusions/fixed.csv"]
 
 
@@ -382,7 +421,8 @@ def test_neet_symbols_become_null_with_their_reason_never_zero(handmade):
     assert support["cohort"] == 300
     assert support[["neet_nk", "neet", "not_known", "neet_nk_pct", "neet_pct", "not_known_pct"]].isna().all()
     assert (support["neet_nk_pct_missing_reason"], support["neet_pct_missing_reason"]) == (
-        "confidential (suppressed)", "confidential (suppressed)"
+        "confidential (suppressed)",
+        "confidential (suppressed)",
     )
     assert support["not_known_pct_missing_reason"] == "rounds to zero"
     assert _cells(female, "neet_nk_pct", "neet_nk_pct_missing_reason") == (4.2, None)
@@ -455,7 +495,12 @@ def test_a_file_of_an_unknown_layout_is_reported_naming_its_columns(tmp_path, he
     )
     # stored with the file named relative to the benchmarks folder, as the marts show it
     assert connection.execute("select layout, rows_loaded, status, message from raw.dfe_files").fetchall() == [
-        (None, 0, "unrecognised", f"download.csv: layout not recognised; columns not in any known DfE layout: {unknown}")
+        (
+            None,
+            0,
+            "unrecognised",
+            f"download.csv: layout not recognised; columns not in any known DfE layout: {unknown}",
+        )
     ]
     for table in ("dfe_exclusions", "dfe_neet", "dfe_cme"):
         assert connection.execute(f"select count(*) from raw.{table}").fetchone() == (0,)
@@ -501,8 +546,15 @@ def test_sample_writes_both_layouts_of_each_family_with_bom_and_crlf(sample):
             assert published.recognised, published.message
             headers[path.name] = (published.layouts[0].name, published.header)
     names = [name for name, _ in headers.values()]
-    for expected in ("school_type", "education_phase", "2025 release", "2026 release", "2024/25", "2025/26",
-                     "cme_full_year"):
+    for expected in (
+        "school_type",
+        "education_phase",
+        "2025 release",
+        "2026 release",
+        "2024/25",
+        "2025/26",
+        "cme_full_year",
+    ):
         assert sum(expected in name for name in names) == 1, expected
     readme = (sample / "README.md").read_text(encoding="utf-8")
     for text in ("exclusions_synthetic/", "neet_synthetic/", "cme_synthetic/", "`low`"):
@@ -538,9 +590,13 @@ def test_sample_years_do_not_overlap_between_layouts_and_authorities_respect_the
 
 
 NEET_2025_TO_2026 = {
-    "avgcohort": "avg_cohort_count", "avgneetnk": "avg_neet_nk_count", "avgneet": "avg_neet_count",
+    "avgcohort": "avg_cohort_count",
+    "avgneetnk": "avg_neet_nk_count",
+    "avgneet": "avg_neet_count",
     "avgnk": "avg_nk_count",
-    "neetnkprop": "neet_nk_percent", "neetprop": "neet_percent", "notknownprop": "nk_percent",
+    "neetnkprop": "neet_nk_percent",
+    "neetprop": "neet_percent",
+    "notknownprop": "nk_percent",
 }
 
 
@@ -559,7 +615,10 @@ def _neet(sample: Path) -> pd.DataFrame:
 
 
 CME_2024_25_TO_2025_26 = {
-    "filter_group": "breakdown_topic", "filter": "breakdown", "number": "child_count", "pc": "child_percent",
+    "filter_group": "breakdown_topic",
+    "filter": "breakdown",
+    "number": "child_count",
+    "pc": "child_percent",
     "rate": "rate_per_100",
 }
 
@@ -586,8 +645,11 @@ def test_sample_exclusion_rates_are_counts_over_headcount_to_dfe_rounding(sample
         low = frame[rate] == "low"
         assert (exact[low] < 0.005).all() and (_number(frame.loc[low, count]) > 0).all()
     la, year, phase = EXCLUSIONS_LOW_CELL
-    cell = frame[(frame["old_la_code"] == la) & (frame["time_period"] == f"{year}{(year + 1) % 100:02d}")
-                 & (frame["education_phase"] == PHASE_LABELS[phase])]
+    cell = frame[
+        (frame["old_la_code"] == la)
+        & (frame["time_period"] == f"{year}{(year + 1) % 100:02d}")
+        & (frame["education_phase"] == PHASE_LABELS[phase])
+    ]
     assert list(cell["perm_excl_rate"]) == ["low"]
 
 
@@ -650,8 +712,11 @@ def test_sample_magnitudes_are_plausible(sample):
     england_headline = headline & (neet["geographic_level"] == "National")
     assert neet_pct[england_headline].between(2, 7).all() and nk_pct[england_headline].between(1, 10).all()
     cme = pd.concat(
-        [_read(path).rename(columns=CME_2024_25_TO_2025_26) for path in _family(sample, "cme_synthetic")
-         if "full_year" not in path.name]
+        [
+            _read(path).rename(columns=CME_2024_25_TO_2025_26)
+            for path in _family(sample, "cme_synthetic")
+            if "full_year" not in path.name
+        ]
     )
     total = cme[cme["breakdown"] == "Total"]
     assert _number(total["rate_per_100"]).between(0.8, 3.5).all()
@@ -673,8 +738,12 @@ def test_sample_suppression_symbols_sit_where_the_readme_says(sample):
     assert set(cell(la, year, "Total").iloc[0, 11:]) == {"x"}
     neet = pd.concat([_read(path) for path in _family(sample, "neet_synthetic")], ignore_index=True)
     la, year, age, _ = NEET_CONFIDENTIAL_ROW
-    row = neet[(neet["old_la_code"] == la) & (neet["time_period"] == str(year + 1)) & (neet["Age"] == age)
-               & (neet["Characteristic"] == "EHC plan")]
+    row = neet[
+        (neet["old_la_code"] == la)
+        & (neet["time_period"] == str(year + 1))
+        & (neet["Age"] == age)
+        & (neet["Characteristic"] == "EHC plan")
+    ]
     suppressed = ["avgNEETNK", "avgNEET", "avgNK", "NEETNKprop", "NEETprop", "Notknownprop"]
     assert row[suppressed].values.tolist() == [["c"] * 6]
     cme = pd.concat(
@@ -710,9 +779,12 @@ def test_demo_stages_every_sample_year_from_both_layouts(demo_build):
         assert [row[0] for row in rows] == [2019, 2020, 2021, 2022, 2023], model
         assert {row[1] for row in rows} == releases, model
         assert all(row[2] == 1 for row in rows), model  # no year in both layouts
-        assert demo_build.execute(
-            f"select count(*) from staging.{model} where old_la_code = ?", [HOME_LA_OLD_CODE]
-        ).fetchone()[0] > 0, model
+        assert (
+            demo_build.execute(
+                f"select count(*) from staging.{model} where old_la_code = ?", [HOME_LA_OLD_CODE]
+            ).fetchone()[0]
+            > 0
+        ), model
 
 
 def test_demo_staged_exclusions_keep_dfe_rates_and_sums(demo_build):
@@ -728,7 +800,5 @@ def test_demo_staged_exclusions_keep_dfe_rates_and_sums(demo_build):
     # the sample's symbols arrive as NULL with a reason, never 0
     reasons = set(frame["perm_excl_rate_missing_reason"].dropna())
     assert reasons == {"confidential (suppressed)", "not available", "rounds to zero"}
-    neet = demo_build.execute(
-        "select distinct age, characteristic from staging.stg_dfe__neet order by all"
-    ).fetchall()
+    neet = demo_build.execute("select distinct age, characteristic from staging.stg_dfe__neet order by all").fetchall()
     assert neet == [(age, c) for age in ("16", "17", "total") for c in ("ehc_plan", "no_sen", "sen_support", "total")]

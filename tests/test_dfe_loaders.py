@@ -111,12 +111,16 @@ def test_real_folder_row_counts_match_the_files(shared_dfe, connection):
     ]:
         expected = data_lines(relative)
         path = str(shared_dfe / relative)
-        assert connection.execute(
-            f"select count(*) from raw.{table} where source_file = ?", [path]
-        ).fetchone()[0] == expected, (relative, table)
-        assert connection.execute(
-            "select rows_loaded from raw.dfe_files where file_path = ? and canonical_table = ?", [path, table]
-        ).fetchone()[0] == expected, (relative, table)
+        assert (
+            connection.execute(f"select count(*) from raw.{table} where source_file = ?", [path]).fetchone()[0]
+            == expected
+        ), (relative, table)
+        assert (
+            connection.execute(
+                "select rows_loaded from raw.dfe_files where file_path = ? and canonical_table = ?", [path, table]
+            ).fetchone()[0]
+            == expected
+        ), (relative, table)
     # every row of a table comes from one of the files that feed it
     assert connection.execute("select count(*) from raw.dfe_ehcp_timeliness").fetchone()[0] == (
         data_lines("ehcp_2025/timeliness_20_week.csv") + data_lines("ehcp_2022/sen2_mi.csv")
@@ -157,7 +161,9 @@ def test_real_folder_unknown_layouts_reported_with_their_columns_not_loaded(shar
     assert all(not r[5].startswith("/") and r[5].startswith(r[7]) for r in rows)
     # nothing of theirs reached a canonical table
     for table in CANONICAL_TABLES:
-        sources = {Path(r[0]).name for r in connection.execute(f"select distinct source_file from raw.{table}").fetchall()}
+        sources = {
+            Path(r[0]).name for r in connection.execute(f"select distinct source_file from raw.{table}").fetchall()
+        }
         assert not sources & set(unknown), table
 
 
@@ -166,10 +172,13 @@ def test_every_canonical_table_carries_release_year_as_an_integer(shared_dfe, co
     load_published_folder(connection, shared_dfe)
 
     for table in CANONICAL_TABLES:
-        columns = dict(connection.execute(
-            "select column_name, data_type from information_schema.columns where table_schema = 'raw' "
-            "and table_name = ?", [table]
-        ).fetchall())
+        columns = dict(
+            connection.execute(
+                "select column_name, data_type from information_schema.columns where table_schema = 'raw' "
+                "and table_name = ?",
+                [table],
+            ).fetchall()
+        )
         assert columns["release"] == "VARCHAR", table
         assert columns["release_year"] == "INTEGER", table
         assert columns["source_file"] == "VARCHAR", table
@@ -205,11 +214,7 @@ def test_england_2023_rate_excluding_exceptions_is_50_3(shared_dfe, connection):
 def test_sen2_camel_case_columns_map_to_the_canonical_timeliness_columns(shared_dfe, connection):
     load_published_folder(connection, shared_dfe)
     sen2 = shared_dfe / "ehcp_2022" / "sen2_mi.csv"
-    national = {
-        row["time_period"]: row
-        for row in _published_rows(sen2)
-        if row["geographic_level"] == "National"
-    }
+    national = {row["time_period"]: row for row in _published_rows(sen2) if row["geographic_level"] == "National"}
 
     rows = connection.execute(
         "select time_period, release, release_year, source_file, breakdown_topic, breakdown, "
@@ -226,8 +231,12 @@ def test_sen2_camel_case_columns_map_to_the_canonical_timeliness_columns(shared_
         # SEN2 MI has headline rows only: the loader names them as the 2025 release does
         assert topic == breakdown == "All EHC plans issued"
         assert values == [
-            published["NoExc20weekRate"], published["NoExc20weekEHC"], published["TotNoExcEHC"],
-            published["IncExc20weekRate"], published["IncExc20weekEHC"], published["TotIncExcEHC"],
+            published["NoExc20weekRate"],
+            published["NoExc20weekEHC"],
+            published["TotNoExcEHC"],
+            published["IncExc20weekRate"],
+            published["IncExc20weekEHC"],
+            published["TotIncExcEHC"],
         ], year
     # England, excluding exceptions, 2014-2018, as printed in the SEN2 file (kept as published text)
     assert [float(r[6]) for r in rows] == [64.3, 59.2, 58.6, 64.9, 60.1]
@@ -237,9 +246,7 @@ def test_sen2_camel_case_columns_map_to_the_canonical_timeliness_columns(shared_
 def test_sen2_requests_columns_mapped_and_missing_ones_stored_as_not_available(shared_dfe, connection):
     load_published_folder(connection, shared_dfe)
     sen2 = shared_dfe / "ehcp_2022" / "sen2_mi.csv"
-    worcestershire = {
-        row["time_period"]: row for row in _published_rows(sen2) if row["old_la_code"] == "885"
-    }
+    worcestershire = {row["time_period"]: row for row in _published_rows(sen2) if row["old_la_code"] == "885"}
 
     rows = connection.execute(
         "select time_period, breakdown_topic, breakdown, requests_received_in_year, "
@@ -253,7 +260,9 @@ def test_sen2_requests_columns_mapped_and_missing_ones_stored_as_not_available(s
         assert topic == breakdown == "All requests for EHC needs assessments"
         published = worcestershire[year]
         assert (received, refused, refused_pc) == (
-            published["InreqEHC"], published["AssRefusedEHC"], published["AssRefusedEHC_pc"]
+            published["InreqEHC"],
+            published["AssRefusedEHC"],
+            published["AssRefusedEHC_pc"],
         )
         # columns SEN2 does not publish: DfE's "x" (not available), never 0
         assert not_published == ["x", "x", "x", "x"]
@@ -264,15 +273,19 @@ def test_annual_reviews_misspelt_columns_stored_under_correct_names(shared_dfe, 
     load_published_folder(connection, shared_dfe)
     published = _published_rows(shared_dfe / "ehcp_2025" / "annual_reviews.csv")
     england = next(
-        row for row in published
+        row
+        for row in published
         if row["geographic_level"] == "National" and row["breakdown_topic"] == "All annual reviews"
     )
     assert "number_decsion_4weeks" in england and "pc_decsion_4weeks" in england  # DfE's spelling
 
-    columns = [r[0] for r in connection.execute(
-        "select column_name from information_schema.columns where table_schema = 'raw' "
-        "and table_name = 'dfe_ehcp_annual_reviews'"
-    ).fetchall()]
+    columns = [
+        r[0]
+        for r in connection.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw' "
+            "and table_name = 'dfe_ehcp_annual_reviews'"
+        ).fetchall()
+    ]
     assert {"number_decision_4weeks", "number_decision_gt_4weeks", "pc_decision_4weeks"} <= set(columns)
     assert not any("decsion" in column for column in columns)
     rows = connection.execute(
@@ -281,10 +294,18 @@ def test_annual_reviews_misspelt_columns_stored_under_correct_names(shared_dfe, 
         "from raw.dfe_ehcp_annual_reviews where geographic_level = 'National' "
         "and breakdown_topic = 'All annual reviews'"
     ).fetchall()
-    assert rows == [(
-        "dfe_ehcp_2025", 2025, "2024", england["review_expected"], england["total_review_meeting"],
-        england["number_decsion_4weeks"], england["number_decision_gt_4weeks"], england["pc_decsion_4weeks"],
-    )]
+    assert rows == [
+        (
+            "dfe_ehcp_2025",
+            2025,
+            "2024",
+            england["review_expected"],
+            england["total_review_meeting"],
+            england["number_decsion_4weeks"],
+            england["number_decision_gt_4weeks"],
+            england["pc_decsion_4weeks"],
+        )
+    ]
     assert rows[0][5:] == ("154924", "193835", "44.4")
 
 
@@ -293,8 +314,10 @@ def test_assessments_loaded_with_release_and_source(shared_dfe, connection):
     load_published_folder(connection, shared_dfe)
     path = shared_dfe / "ehcp_2025" / "assessments.csv"
     england_2019 = next(
-        row for row in _published_rows(path)
-        if row["geographic_level"] == "National" and row["time_period"] == "2019"
+        row
+        for row in _published_rows(path)
+        if row["geographic_level"] == "National"
+        and row["time_period"] == "2019"
         and row["breakdown_topic"] == "All EHC needs assessments"
     )
 
@@ -302,10 +325,16 @@ def test_assessments_loaded_with_release_and_source(shared_dfe, connection):
         "select release, release_year, source_file, assess_issued, assess_not_issued, outcome_decision_within_time_pc "
         "from raw.dfe_ehcp_assessments where geographic_level = 'National' and time_period = '2019' "
         "and breakdown_topic = 'All EHC needs assessments'"
-    ).fetchall() == [(
-        "dfe_ehcp_2025", 2025, str(path), england_2019["assess_issued"], england_2019["assess_not_issued"],
-        england_2019["outcome_decision_within_time_pc"],
-    )]
+    ).fetchall() == [
+        (
+            "dfe_ehcp_2025",
+            2025,
+            str(path),
+            england_2019["assess_issued"],
+            england_2019["assess_not_issued"],
+            england_2019["outcome_decision_within_time_pc"],
+        )
+    ]
     assert england_2019["assess_issued"] == "53899"
 
 
@@ -321,9 +350,7 @@ def test_2021_neighbour_workbook_read_below_its_title_rows(shared_dfe, connectio
         "select count(*), count(old_la_code), count(distinct old_la_code) from raw.dfe_sn_model_wide "
         "where release = 'sn_model_2021'"
     ).fetchone() == (159, 158, 158)
-    assert connection.execute(
-        "select rows_loaded from raw.dfe_files where file_path = ?", [path]
-    ).fetchone() == (159,)
+    assert connection.execute("select rows_loaded from raw.dfe_files where file_path = ?", [path]).fetchone() == (159,)
     assert connection.execute(
         "select la_name, sn_1 from raw.dfe_sn_model_wide where release = 'sn_model_2021' and old_la_code is null"
     ).fetchall() == [("Old SNs:", None)]
@@ -471,7 +498,9 @@ def test_mixed_case_published_columns_are_matched(tmp_path, connection):
     folder = tmp_path / "benchmarks"
     folder.mkdir()
     path = folder / "Regions.CSV.csv"
-    path.write_text("Region_Code,REGION_NAME,old_la_code,La_Name,new_la_code\n" + REGION_ROWS[0] + "\n", encoding="utf-8")
+    path.write_text(
+        "Region_Code,REGION_NAME,old_la_code,La_Name,new_la_code\n" + REGION_ROWS[0] + "\n", encoding="utf-8"
+    )
 
     assert [layout.table for layout in recognise(path).layouts] == ["dfe_region_la_hierarchy"]
     load_published_folder(connection, folder)
@@ -486,7 +515,10 @@ def test_camel_case_sen2_header_feeds_two_tables(tmp_path, connection):
     folder.mkdir()
     path = folder / "sen2 extract.csv"
     geography = "time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,old_la_code,new_la_code,la_name"
-    header = geography + ",InreqEHC,AssRefusedEHC,AssRefusedEHC_pc,TotIncExcEHC,IncExc20weekEHC,IncExc20weekRate,TotNoExcEHC,NoExc20weekEHC,NoExc20weekRate"
+    header = (
+        geography
+        + ",InreqEHC,AssRefusedEHC,AssRefusedEHC_pc,TotIncExcEHC,IncExc20weekEHC,IncExc20weekRate,TotNoExcEHC,NoExc20weekEHC,NoExc20weekRate"
+    )
     row = "2016,Calendar year,National,E92000001,England,,,,,,100,20,20.0,50,25,50.0,40,30,75.0"
     path.write_text(header + "\n" + row + "\n", encoding="utf-8")
 

@@ -56,6 +56,11 @@ def test_every_documented_make_target_exists():
 @pytest.mark.parametrize("document", DOCS, ids=lambda path: path.name)
 def test_every_repository_path_a_document_names_exists(document: Path):
     text = document.read_text(encoding="utf-8")
-    named = set(re.findall(r"`((?:pipelines|schemas|dbt_project|tests|benchmarks|deploy|docs)/[A-Za-z0-9_./-]+\.(?:py|sql|yml|md|csv|toml))`", text))
+    named = set(
+        re.findall(
+            r"`((?:pipelines|schemas|dbt_project|tests|benchmarks|deploy|docs)/[A-Za-z0-9_./-]+\.(?:py|sql|yml|md|csv|toml))`",
+            text,
+        )
+    )
     missing = sorted(path for path in named if not (REPO / path).exists())
     assert not missing, f"{document.name} names files that do not exist: {missing}"

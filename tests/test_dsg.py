@@ -40,12 +40,18 @@ def test_both_layouts_are_recognised_by_header_whatever_the_file_name(tmp_path):
     files = load_returns_folder(connection, DSG, folder)
 
     assert {found.path.name: found.layout for found in files} == {
-        "september report.csv": "dsg_monitoring", "balances.CSV": "dsg_balances",
+        "september report.csv": "dsg_monitoring",
+        "balances.CSV": "dsg_balances",
     }
-    assert _rows(connection, "select period, block, budget_gbp_k, forecast_outturn_gbp_k, source_row_number "
-                             "from raw.dsg_monitoring") == [("P6", "high_needs", 74692.0, 82836.0, 2)]
-    assert _rows(connection, "select financial_year, cumulative_deficit_at_1_april_gbp_k, total_dsg_allocation_gbp_k "
-                             "from raw.dsg_balances order by 1") == [("2023-24", 20300.0, 244025.0), ("2024-25", None, 250623.0)]
+    assert _rows(
+        connection,
+        "select period, block, budget_gbp_k, forecast_outturn_gbp_k, source_row_number from raw.dsg_monitoring",
+    ) == [("P6", "high_needs", 74692.0, 82836.0, 2)]
+    assert _rows(
+        connection,
+        "select financial_year, cumulative_deficit_at_1_april_gbp_k, total_dsg_allocation_gbp_k "
+        "from raw.dsg_balances order by 1",
+    ) == [("2023-24", 20300.0, 244025.0), ("2024-25", None, 250623.0)]
     assert _rows(connection, "select count(*) from raw.quarantine") == [(0,)]
 
 
@@ -66,21 +72,32 @@ def test_an_unknown_layout_is_reported_with_its_columns_and_not_loaded(tmp_path)
 
 def test_rows_breaking_a_rule_are_quarantined_with_their_row_numbers(tmp_path):
     folder = tmp_path / "dsg"
-    path = _write(folder, "monitoring.csv", MONITORING_HEADER + "\n".join([
-        "2023-24,P6,high_needs,74692,82836",  # row 2: good
-        "2023-24,P13,schools,1,1",  # row 3: no period 13
-        "2023-24,P6,libraries,1,1",  # row 4: not a DSG block
-        "2023-25,P6,central,1,1",  # row 5: not a financial year
-        "2023-24,P5,central,lots,1",  # row 6: not a number
-        "2023-24,P5,early_years,1,",  # row 7: forecast missing
-    ]) + "\n")
+    path = _write(
+        folder,
+        "monitoring.csv",
+        MONITORING_HEADER
+        + "\n".join(
+            [
+                "2023-24,P6,high_needs,74692,82836",  # row 2: good
+                "2023-24,P13,schools,1,1",  # row 3: no period 13
+                "2023-24,P6,libraries,1,1",  # row 4: not a DSG block
+                "2023-25,P6,central,1,1",  # row 5: not a financial year
+                "2023-24,P5,central,lots,1",  # row 6: not a number
+                "2023-24,P5,early_years,1,",  # row 7: forecast missing
+            ]
+        )
+        + "\n",
+    )
     connection = duckdb.connect()
 
     [outcome] = load_returns_folder(connection, DSG, folder)
 
     assert (outcome.rows_in_file, outcome.rows_loaded, outcome.rows_quarantined) == (6, 1, 5)
-    quarantined = _rows(connection, "select source_row_number, column_name, check_name, original_value, extract, "
-                                    "file_path, load_id from raw.quarantine order by source_row_number")
+    quarantined = _rows(
+        connection,
+        "select source_row_number, column_name, check_name, original_value, extract, "
+        "file_path, load_id from raw.quarantine order by source_row_number",
+    )
     by_row = {row[0]: row for row in quarantined}
     assert sorted(by_row) == [3, 4, 5, 6, 7]
     assert by_row[3][1:4:2] == ("period", "P13")
@@ -103,8 +120,11 @@ def test_a_period_and_block_given_twice_across_files_is_quarantined_in_both(tmp_
     load_returns_folder(connection, DSG, folder)
 
     assert _rows(connection, "select block from raw.dsg_monitoring") == [("schools",)]
-    duplicates = _rows(connection, "select extract, regexp_extract(file_path, '[a-z]+\\.csv'), source_row_number, "
-                                   "column_name, check_name from raw.quarantine order by 1, 2, 3")
+    duplicates = _rows(
+        connection,
+        "select extract, regexp_extract(file_path, '[a-z]+\\.csv'), source_row_number, "
+        "column_name, check_name from raw.quarantine order by 1, 2, 3",
+    )
     assert duplicates == [
         ("dsg_balances", "bal.csv", 2, "financial_year", "unique across the dsg folder"),
         ("dsg_balances", "bal.csv", 3, "financial_year", "unique across the dsg folder"),
@@ -119,7 +139,9 @@ def test_the_folder_is_reloaded_whole_and_a_missing_folder_gives_empty_tables(tm
     connection = duckdb.connect()
     load_returns_folder(connection, DSG, folder)
     # an extract's quarantine rows are not DSG rows: they stay
-    connection.execute("insert into raw.quarantine values ('ehc_requests:x', 'ehc_requests', 'f', 2, 'c', 'r', null, now())")
+    connection.execute(
+        "insert into raw.quarantine values ('ehc_requests:x', 'ehc_requests', 'f', 2, 'c', 'r', null, now())"
+    )
 
     first.unlink()
     _write(folder, "b.csv", MONITORING_HEADER + "2023-24,P7,high_needs,1,3\n")
@@ -145,7 +167,9 @@ def test_the_repository_settings_hold_the_seed_scenario_and_pass_it_to_dbt():
     variables = dbt_vars(settings)
     assert variables["dsg_statutory_override_end"] == "2028-03-31"
     seed = next(item for item in variables["dsg_scenarios"] if item["name"] == "seed_004_stated_assumptions")
-    assert seed["stated"] == [{"financial_year": "2024-25", "high_needs_shortfall_gbp_k": 10000.0, "other_blocks_gbp_k": -500.0}]
+    assert seed["stated"] == [
+        {"financial_year": "2024-25", "high_needs_shortfall_gbp_k": 10000.0, "other_blocks_gbp_k": -500.0}
+    ]
 
 
 def test_environment_overrides_the_override_end(tmp_path, monkeypatch):
@@ -186,7 +210,9 @@ def test_the_dsg_returns_are_finance_assets_feeding_the_dbt_sources():
         key = dg.AssetKey(["raw", table])
         assert graph.get(key).group_name == "finance"
         assert key in graph.get(dg.AssetKey(["staging", f"stg_{table}"])).parent_keys
-    assert dg.AssetKey(["marts", "dsg_deficit_projection"]) in graph.get(dg.AssetKey(["published", "marts"])).parent_keys
+    assert (
+        dg.AssetKey(["marts", "dsg_deficit_projection"]) in graph.get(dg.AssetKey(["published", "marts"])).parent_keys
+    )
 
 
 # --- the marts, through the real pipeline on the synthetic sample (seed 004) -----------------------
@@ -194,7 +220,9 @@ def test_the_dsg_returns_are_finance_assets_feeding_the_dbt_sources():
 
 @pytest.fixture(scope="module")
 def projection(demo_run) -> pd.DataFrame:
-    return pd.read_parquet(demo_run.marts_dir / "dsg_deficit_projection.parquet").sort_values(["scenario", "financial_year"])
+    return pd.read_parquet(demo_run.marts_dir / "dsg_deficit_projection.parquet").sort_values(
+        ["scenario", "financial_year"]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -269,7 +297,9 @@ def test_a_new_dsg_file_makes_the_sensor_start_a_run_over_every_quarter(tmp_path
     with environment(SENDKPI_DATA_DIR=str(tmp_path)):
         context = dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral())
         assert isinstance(new_extract_files(context), dg.SkipReason)
-        _write(tmp_path / "raw" / "dsg", "dsg_monitoring_2023-24_P07.csv", MONITORING_HEADER + "2023-24,P7,schools,1,1\n")
+        _write(
+            tmp_path / "raw" / "dsg", "dsg_monitoring_2023-24_P07.csv", MONITORING_HEADER + "2023-24,P7,schools,1,1\n"
+        )
         context = dg.build_sensor_context(cursor=context.cursor, instance=dg.DagsterInstance.ephemeral())
         request = new_extract_files(context)
     keys = FINANCIAL_QUARTERS.get_partition_keys()

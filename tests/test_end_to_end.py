@@ -44,36 +44,60 @@ LOWER_IS_BETTER = {"refusal_to_assess_rate"}  # refusals: fewer is better; every
 # column or the columns whose sum is the denominator).
 PUBLISHED = {
     "ehcp_20wk_excl_exc": (
-        "timeliness_20_week", "PC_plans_issued_20_weeks_ex", "plans_issued_20_weeks_ex", "plans_issued_den_ex",
+        "timeliness_20_week",
+        "PC_plans_issued_20_weeks_ex",
+        "plans_issued_20_weeks_ex",
+        "plans_issued_den_ex",
     ),
     "ehcp_20wk_incl_exc": (
-        "timeliness_20_week", "pc_plans_issued_within_20_weeks", "plans_issued_within_20_weeks", "plans_issued_den",
+        "timeliness_20_week",
+        "pc_plans_issued_within_20_weeks",
+        "plans_issued_within_20_weeks",
+        "plans_issued_den",
     ),
     "ehc_decision_6wk": (
-        "requests", "request_outcome_six_weeks_pc", "request_outcome_six_weeks",
+        "requests",
+        "request_outcome_six_weeks_pc",
+        "request_outcome_six_weeks",
         ("request_outcome_six_weeks", "request_outcome_over_6_weeks"),
     ),
     "refusal_to_assess_rate": (
-        "requests", "request_not_assess_pc", "requests_decided_not_to_assess", "requests_received_in_year",
+        "requests",
+        "request_not_assess_pc",
+        "requests_decided_not_to_assess",
+        "requests_received_in_year",
     ),
     "ehc_no_plan_decision_16wk": (
-        "assessments", "outcome_decision_within_time_pc", "outcome_decision_within_time",
+        "assessments",
+        "outcome_decision_within_time_pc",
+        "outcome_decision_within_time",
         ("outcome_decision_within_time", "outcome_decision_over_time"),
     ),
     # DfE's spelling ("decsion") in the published file.
     "annual_review_decision_4wk": (
-        "annual_reviews", "pc_decsion_4weeks", "number_decsion_4weeks",
+        "annual_reviews",
+        "pc_decsion_4weeks",
+        "number_decsion_4weeks",
         ("number_decsion_4weeks", "number_decision_gt_4weeks"),
     ),
 }
 HEADLINE_TOPICS = {
-    "All EHC plans issued", "All EHC plans", "All requests for EHC needs assessments", "All EHC needs assessments",
+    "All EHC plans issued",
+    "All EHC plans",
+    "All requests for EHC needs assessments",
+    "All EHC needs assessments",
     "All annual reviews",
 }
 SUPPRESSION_SYMBOLS = {"c", "x", "z", "u", "low", ":"}
 
 BENCHMARK_COLUMNS = [
-    "england_value", "region_value", "sn_mean", "sn_count", "national_rank", "national_count", "quartile_band",
+    "england_value",
+    "region_value",
+    "sn_mean",
+    "sn_count",
+    "national_rank",
+    "national_count",
+    "quartile_band",
 ]
 
 PERIOD_IN_NAME = re.compile(r"(\d{4})-(\d{2})_Q([1-4])")
@@ -203,7 +227,9 @@ def latest_rows(data_dir: Path, extract: str, key: str, date_columns: list[str])
 def latest_requests(data_dir: Path) -> pd.DataFrame:
     """EHC needs assessment requests, latest state, codes lower case."""
     requests = latest_rows(
-        data_dir, "ehc_requests", "request_id",
+        data_dir,
+        "ehc_requests",
+        "request_id",
         ["request_received_date", "decision_date", "assessment_outcome_date"],
     )
     for column in ["decision", "assessment_outcome", "exception_reason"]:
@@ -301,8 +327,12 @@ def ratio_row(kpi_id: str, period_type: str, period: str, group: pd.DataFrame) -
     """Numerator, denominator and percentage of one period's cases."""
     numerator, denominator = int(group["numerator"].sum()), len(group)
     return {
-        "kpi_id": kpi_id, "period_type": period_type, "period": period,
-        "numerator": numerator, "denominator": denominator, "value": 100.0 * numerator / denominator,
+        "kpi_id": kpi_id,
+        "period_type": period_type,
+        "period": period,
+        "numerator": numerator,
+        "denominator": denominator,
+        "value": 100.0 * numerator / denominator,
     }
 
 
@@ -381,11 +411,19 @@ def published_values(benchmarks_dir: Path) -> pd.DataFrame:
     for kpi_id, (stem, *_) in PUBLISHED.items():
         for _, row in files[stem].iterrows():
             value, numerator, denominator, symbol = published_value(kpi_id, row)
-            rows.append({
-                "kpi_id": kpi_id, "year": row["time_period"][:4], "level": row["geographic_level"],
-                "old_la_code": row["old_la_code"], "region_code": row["region_code"],
-                "value": value, "numerator": numerator, "denominator": denominator, "symbol": symbol,
-            })
+            rows.append(
+                {
+                    "kpi_id": kpi_id,
+                    "year": row["time_period"][:4],
+                    "level": row["geographic_level"],
+                    "old_la_code": row["old_la_code"],
+                    "region_code": row["region_code"],
+                    "value": value,
+                    "numerator": numerator,
+                    "denominator": denominator,
+                    "symbol": symbol,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -431,9 +469,7 @@ def national_rank_and_count(value: float, others: pd.Series, lower_is_better: bo
 
 def quartile_band(value: float, others: pd.Series, lower_is_better: bool) -> str:
     """A-D against the 25th/50th/75th percentiles (linear) of the others plus this value."""
-    q25, q50, q75 = np.quantile(
-        np.append(others.to_numpy(dtype=float), value), [0.25, 0.5, 0.75], method="linear"
-    )
+    q25, q50, q75 = np.quantile(np.append(others.to_numpy(dtype=float), value), [0.25, 0.5, 0.75], method="linear")
     if lower_is_better:
         return "A" if value <= q25 else "B" if value <= q50 else "C" if value <= q75 else "D"
     return "A" if value >= q75 else "B" if value >= q50 else "C" if value >= q25 else "D"
@@ -507,12 +543,14 @@ def mismatches(actual: pd.DataFrame, expected: pd.DataFrame, keys: list[str], co
     """Readable list of cells that differ between two frames joined on keys."""
     joined = actual.merge(expected, on=keys, how="outer", suffixes=("_mart", "_expected"), indicator=True)
     unmatched = joined[joined["_merge"] != "both"]
-    problems = [f"{dict(zip(keys, row[keys]))}: only in {row['_merge']}" for _, row in unmatched.iterrows()]
+    problems = [
+        f"{dict(zip(keys, row[keys], strict=False))}: only in {row['_merge']}" for _, row in unmatched.iterrows()
+    ]
     for _, row in joined[joined["_merge"] == "both"].iterrows():
         for column in columns:
             got, want = row[f"{column}_mart"], row[f"{column}_expected"]
             if not same_value(got, want):
-                problems.append(f"{dict(zip(keys, row[keys]))} {column}: mart {got!r}, expected {want!r}")
+                problems.append(f"{dict(zip(keys, row[keys], strict=False))} {column}: mart {got!r}, expected {want!r}")
     return problems
 
 
@@ -659,8 +697,23 @@ def test_boundary_days_are_in_the_sample_and_classified_as_the_spec_says(demo_ru
 # 5. No person-level data in the marts
 # ----------------------------------------------------------------------------------------------
 
-PERSON_LEVEL_TOKENS = {"id", "pseudonym", "pseudonymised", "child", "birth", "dob", "upn", "nhs", "person",
-                       "forename", "surname", "firstname", "lastname", "postcode", "address"}
+PERSON_LEVEL_TOKENS = {
+    "id",
+    "pseudonym",
+    "pseudonymised",
+    "child",
+    "birth",
+    "dob",
+    "upn",
+    "nhs",
+    "person",
+    "forename",
+    "surname",
+    "firstname",
+    "lastname",
+    "postcode",
+    "address",
+}
 NON_PERSON_IDS = {"kpi_id"}  # identifiers of things, not of people
 NON_PERSON_NAMES = {"la_name", "kpi_name", "region_name", "file_name"}
 
@@ -677,8 +730,10 @@ def person_level_column(name: str) -> bool:
 def raw_identifiers(data_dir: Path) -> set[str]:
     """Every request_id, child_id and advice_request_id in the raw extracts."""
     ids: set[str] = set()
-    for extract, columns in [("ehc_requests", ["request_id", "child_id"]),
-                             ("advice_requests", ["advice_request_id", "request_id"])]:
+    for extract, columns in [
+        ("ehc_requests", ["request_id", "child_id"]),
+        ("advice_requests", ["advice_request_id", "request_id"]),
+    ]:
         for path in extract_files(data_dir, extract):
             frame = read_extract_file(path)
             for column in columns:

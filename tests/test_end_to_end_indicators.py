@@ -34,8 +34,8 @@ from tests.test_end_to_end import (
     is_missing,
     national_rank_and_count,
     quartile_band,
-    single_value,
     same_value,
+    single_value,
     statistical_neighbours,
 )
 from tests.test_end_to_end import mismatches as frame_mismatches
@@ -51,11 +51,20 @@ SEN_STATUSES = ["ehc_plan", "sen_support", "no_sen"]
 
 ANNUAL_REVIEW_KPIS = ["annual_reviews_overdue", "annual_reviews_overdue_pct", "annual_reviews_on_time_pct"]
 PERM_COUNT_KPIS = ["perm_excl_count", *[f"perm_excl_count_{g}" for g in PHASES + SEN_STATUSES]]
-RATE_KPIS = [f"{k}{s}" for k in ("perm_excl_rate", "susp_rate", "one_plus_susp_rate")
-             for s in ["", *[f"_{sen}" for sen in SEN_STATUSES]]]
+RATE_KPIS = [
+    f"{k}{s}"
+    for k in ("perm_excl_rate", "susp_rate", "one_plus_susp_rate")
+    for s in ["", *[f"_{sen}" for sen in SEN_STATUSES]]
+]
 CME_KPIS = ["cme_referrals", "cme_closures", "cme_open_at_period_end", "cme_median_days_open", "cme_children"]
-NEET_KPIS = ["neet_pct", "not_known_pct", "neet_nk_pct", "neet_pct_ehc_plan", "not_known_pct_ehc_plan",
-             "neet_nk_pct_ehc_plan"]
+NEET_KPIS = [
+    "neet_pct",
+    "not_known_pct",
+    "neet_nk_pct",
+    "neet_pct_ehc_plan",
+    "not_known_pct_ehc_plan",
+    "neet_nk_pct_ehc_plan",
+]
 INDICATOR_KPIS = ANNUAL_REVIEW_KPIS + PERM_COUNT_KPIS + RATE_KPIS + CME_KPIS + NEET_KPIS
 
 # A key absent from an expected row: the definition says nothing about that column.
@@ -139,10 +148,22 @@ def return_rows(data_dir: Path, folder: str, numbers: list[str]) -> pd.DataFrame
     return frame
 
 
-def row(kpi_id: str, period_type: str, period: str, value: float,
-        numerator: object = UNSPECIFIED, denominator: object = UNSPECIFIED) -> dict:
-    return {"kpi_id": kpi_id, "period_type": period_type, "period": period, "value": value,
-            "numerator": numerator, "denominator": denominator}
+def row(
+    kpi_id: str,
+    period_type: str,
+    period: str,
+    value: float,
+    numerator: object = UNSPECIFIED,
+    denominator: object = UNSPECIFIED,
+) -> dict:
+    return {
+        "kpi_id": kpi_id,
+        "period_type": period_type,
+        "period": period,
+        "value": value,
+        "numerator": numerator,
+        "denominator": denominator,
+    }
 
 
 # ----------------------------------------------------------------------------------------------
@@ -153,20 +174,37 @@ def row(kpi_id: str, period_type: str, period: str, value: float,
 def annual_review_rows(data_dir: Path) -> list[dict]:
     """From each quarter's own file: overdue = not held and due strictly before the quarter's last day."""
     rows = []
-    files = quarter_files(data_dir, "annual_reviews",
-                          ["plan_start_date", "last_review_date", "next_review_due_date", "review_held_date"])
+    files = quarter_files(
+        data_dir, "annual_reviews", ["plan_start_date", "last_review_date", "next_review_due_date", "review_held_date"]
+    )
     for (fy, q), plans in files.items():
         period, last_day = quarter_label(fy, q), quarter_bounds(fy, q)[1]
         held = plans["review_held_date"].notna()
         overdue = int((~held & (plans["next_review_due_date"] < last_day)).sum())
         # A count (docs/kpis.md): numerator = the count, no denominator.
         rows.append(row("annual_reviews_overdue", "financial_quarter", period, overdue, overdue, None))
-        rows.append(row("annual_reviews_overdue_pct", "financial_quarter", period, 100.0 * overdue / len(plans),
-                        overdue, len(plans)))
+        rows.append(
+            row(
+                "annual_reviews_overdue_pct",
+                "financial_quarter",
+                period,
+                100.0 * overdue / len(plans),
+                overdue,
+                len(plans),
+            )
+        )
         if held.any():
             on_time = int((plans.loc[held, "review_held_date"] <= plans.loc[held, "next_review_due_date"]).sum())
-            rows.append(row("annual_reviews_on_time_pct", "financial_quarter", period,
-                            100.0 * on_time / int(held.sum()), on_time, int(held.sum())))
+            rows.append(
+                row(
+                    "annual_reviews_on_time_pct",
+                    "financial_quarter",
+                    period,
+                    100.0 * on_time / int(held.sum()),
+                    on_time,
+                    int(held.sum()),
+                )
+            )
     return rows
 
 
@@ -183,8 +221,9 @@ def permanent_count_rows(data_dir: Path) -> list[dict]:
     every, quarters = exclusions(data_dir)
     permanent = every[every["exclusion_type"] == "permanent"]
     periods = [("financial_quarter", quarter_label(*fq), *quarter_bounds(*fq)) for fq in sorted(quarters)]
-    periods += [("academic_year", academic_year_label(y), *academic_year_bounds(y))
-                for y in covered_academic_years(quarters)]
+    periods += [
+        ("academic_year", academic_year_label(y), *academic_year_bounds(y)) for y in covered_academic_years(quarters)
+    ]
     groups = {"perm_excl_count": pd.Series(True, index=permanent.index)}
     groups |= {f"perm_excl_count_{phase}": permanent["school_phase"] == phase for phase in PHASES}
     groups |= {f"perm_excl_count_{sen}": permanent["sen_status"] == sen for sen in SEN_STATUSES}
@@ -211,14 +250,21 @@ def exclusion_rate_rows(data_dir: Path) -> list[dict]:
         permanent = in_year[in_year["exclusion_type"] == "permanent"]
         suspensions = in_year[in_year["exclusion_type"] == "suspension"]
         for suffix, sen in [("", None), *[(f"_{s}", s) for s in SEN_STATUSES]]:
-            pupils = headcount["headcount"].sum() if sen is None else headcount.loc[
-                headcount["sen_status"] == sen, "headcount"].sum()
+            pupils = (
+                headcount["headcount"].sum()
+                if sen is None
+                else headcount.loc[headcount["sen_status"] == sen, "headcount"].sum()
+            )
             perm = permanent if sen is None else permanent[permanent["sen_status"] == sen]
             susp = suspensions if sen is None else suspensions[suspensions["sen_status"] == sen]
-            for kpi, numerator in (("perm_excl_rate", len(perm)), ("susp_rate", len(susp)),
-                                   ("one_plus_susp_rate", susp["pupil_id"].nunique())):
-                rows.append(row(f"{kpi}{suffix}", "academic_year", label, 100.0 * numerator / pupils,
-                                numerator, pupils))
+            for kpi, numerator in (
+                ("perm_excl_rate", len(perm)),
+                ("susp_rate", len(susp)),
+                ("one_plus_susp_rate", susp["pupil_id"].nunique()),
+            ):
+                rows.append(
+                    row(f"{kpi}{suffix}", "academic_year", label, 100.0 * numerator / pupils, numerator, pupils)
+                )
     return rows
 
 
@@ -236,13 +282,27 @@ def cme_rows(data_dir: Path) -> list[dict]:
         rows.append(row("cme_closures", "financial_quarter", period, int(closed.sum())))
         rows.append(row("cme_open_at_period_end", "financial_quarter", period, open_at_end))
         if closed.any():
-            rows.append(row("cme_median_days_open", "financial_quarter", period, float(days_open[closed].median()),
-                            None, int(closed.sum())))
+            rows.append(
+                row(
+                    "cme_median_days_open",
+                    "financial_quarter",
+                    period,
+                    float(days_open[closed].median()),
+                    None,
+                    int(closed.sum()),
+                )
+            )
     for year in covered_academic_years(set(files)):
         first, last = academic_year_bounds(year)
         open_in_year = (cases["referral_date"] <= last) & ~(cases["closure_date"] < first)
-        rows.append(row("cme_children", "academic_year", academic_year_label(year),
-                        cases.loc[open_in_year, "child_id"].nunique()))
+        rows.append(
+            row(
+                "cme_children",
+                "academic_year",
+                academic_year_label(year),
+                cases.loc[open_in_year, "child_id"].nunique(),
+            )
+        )
     return rows
 
 
@@ -254,8 +314,16 @@ def neet_rows(data_dir: Path) -> list[dict]:
         monthly = selected.groupby("month")[["cohort", "neet", "not_known", "neet_nk"]].sum()
         for kpi, column in (("neet_pct", "neet"), ("not_known_pct", "not_known"), ("neet_nk_pct", "neet_nk")):
             for month, sums in monthly.iterrows():
-                rows.append(row(f"{kpi}{suffix}", "month", month, 100.0 * sums[column] / sums["cohort"],
-                                sums[column], sums["cohort"]))
+                rows.append(
+                    row(
+                        f"{kpi}{suffix}",
+                        "month",
+                        month,
+                        100.0 * sums[column] / sums["cohort"],
+                        sums[column],
+                        sums["cohort"],
+                    )
+                )
             years = sorted({int(m[:4]) for m in monthly.index if m.endswith("-12")})
             for year in years:
                 winter = [f"{year}-12", f"{year + 1}-01", f"{year + 1}-02"]
@@ -263,8 +331,16 @@ def neet_rows(data_dir: Path) -> list[dict]:
                     continue
                 numerator = monthly.loc[winter, column].mean()
                 denominator = monthly.loc[winter, "cohort"].mean()
-                rows.append(row(f"{kpi}{suffix}", "academic_year", academic_year_label(year),
-                                100.0 * numerator / denominator, numerator, denominator))
+                rows.append(
+                    row(
+                        f"{kpi}{suffix}",
+                        "academic_year",
+                        academic_year_label(year),
+                        100.0 * numerator / denominator,
+                        numerator,
+                        denominator,
+                    )
+                )
     return rows
 
 
@@ -295,9 +371,11 @@ def mismatches(local: pd.DataFrame, expected: list[dict], kpis: list[str]) -> li
     want = pd.DataFrame(expected)
     joined = mart.merge(want, on=KEYS, how="outer", suffixes=("_mart", "_expected"), indicator=True)
     problems = [
-        f"{dict(zip(KEYS, r[KEYS]))}: only in {r['_merge']}" + (
-            f" (expected value {r['value_expected']!r})" if r["_merge"] == "right_only" else
-            f" (mart value {r['value_mart']!r})"
+        f"{dict(zip(KEYS, r[KEYS], strict=False))}: only in {r['_merge']}"
+        + (
+            f" (expected value {r['value_expected']!r})"
+            if r["_merge"] == "right_only"
+            else f" (mart value {r['value_mart']!r})"
         )
         for _, r in joined[joined["_merge"] != "both"].iterrows()
     ]
@@ -308,7 +386,7 @@ def mismatches(local: pd.DataFrame, expected: list[dict], kpis: list[str]) -> li
                 continue
             if not same(r[f"{column}_mart"], wanted):
                 problems.append(
-                    f"{dict(zip(KEYS, r[KEYS]))} {column}: mart {r[f'{column}_mart']!r}, expected {wanted!r}"
+                    f"{dict(zip(KEYS, r[KEYS], strict=False))} {column}: mart {r[f'{column}_mart']!r}, expected {wanted!r}"
                 )
     return problems
 
@@ -349,8 +427,10 @@ def test_local_rows_match_recomputation_from_raw_files(local, demo_run, family):
 def test_expected_periods_are_the_covered_ones(demo_run):
     """The sample covers 2021-22 Q1 - 2023-24 Q4: academic years 2021/22 and 2022/23 only."""
     expected = pd.DataFrame(
-        annual_review_rows(demo_run.data_dir) + permanent_count_rows(demo_run.data_dir)
-        + exclusion_rate_rows(demo_run.data_dir) + cme_rows(demo_run.data_dir)
+        annual_review_rows(demo_run.data_dir)
+        + permanent_count_rows(demo_run.data_dir)
+        + exclusion_rate_rows(demo_run.data_dir)
+        + cme_rows(demo_run.data_dir)
     )
     years = expected.loc[expected["period_type"] == "academic_year", "period"]
     assert set(years) == {"2021/22", "2022/23"}
@@ -370,7 +450,11 @@ def test_seed_004_permanent_exclusions_2022_23_in_the_mart(local):
     year = local[(local["period_type"] == "academic_year") & (local["period"] == "2022/23")].set_index("kpi_id")
     assert year.at["perm_excl_count", "value"] == 162
     assert {phase: year.at[f"perm_excl_count_{phase}", "value"] for phase in PHASES} == {
-        "primary": 13, "middle": 11, "secondary": 128, "special": 10, "alternative_provision": 0,
+        "primary": 13,
+        "middle": 11,
+        "secondary": 128,
+        "special": 10,
+        "alternative_provision": 0,
     }
 
 
@@ -424,8 +508,12 @@ DFE_NEET_KPIS = {
 }
 # The 2025 release's names (lower-cased) -> the 2026 release's.
 NEET_2025_NAMES = {
-    "avgcohort": "avg_cohort_count", "avgneet": "avg_neet_count", "avgnk": "avg_nk_count",
-    "avgneetnk": "avg_neet_nk_count", "neetprop": "neet_percent", "notknownprop": "nk_percent",
+    "avgcohort": "avg_cohort_count",
+    "avgneet": "avg_neet_count",
+    "avgnk": "avg_nk_count",
+    "avgneetnk": "avg_neet_nk_count",
+    "neetprop": "neet_percent",
+    "notknownprop": "nk_percent",
     "neetnkprop": "neet_nk_percent",
 }
 NEET_HEADLINE_AGES = {"Total", "16-17", "16 to 17"}
@@ -434,7 +522,10 @@ NEET_HEADLINE_AGES = {"Total", "16-17", "16 to 17"}
 NEET_EHC_PLAN_LABELS = {"EHC plan", "Education, health and care plan"}
 # The CME 2024/25 layout's names -> the 2025/26 layout's.
 CME_2024_25_NAMES = {
-    "filter_group": "breakdown_topic", "filter": "breakdown", "number": "child_count", "pc": "child_percent",
+    "filter_group": "breakdown_topic",
+    "filter": "breakdown",
+    "number": "child_count",
+    "pc": "child_percent",
     "rate": "rate_per_100",
 }
 NEUTRAL_KPIS = {"cme_children", "cme_children_census", "cme_rate_per_100"}  # counts and volumes: no rank, no band
@@ -444,7 +535,13 @@ ACADEMIC_YEAR_KPIS = [
     "cme_children",
 ]
 COMPARISON_COLUMNS = [
-    "england_value", "region_value", "sn_mean", "sn_count", "sn_included", "national_rank", "national_count",
+    "england_value",
+    "region_value",
+    "sn_mean",
+    "sn_count",
+    "sn_included",
+    "national_rank",
+    "national_count",
     "quartile_band",
 ]
 ROW_KEYS = ["kpi_id", "period", "value_source"]
@@ -483,16 +580,25 @@ def release_year(frame: pd.DataFrame) -> int:
     NEET "Calendar year" period is published in the year it names (its window ends then)."""
     return max(
         int(period[:4]) + (identifier != "Calendar year")
-        for period, identifier in zip(frame["time_period"], frame["time_identifier"])
+        for period, identifier in zip(frame["time_period"], frame["time_identifier"], strict=False)
     )
 
 
-def published_row(frame_row: pd.Series, kpi_id: str, period: str, value_column: str,
-                  numerator_column: str, denominator_column: str | None) -> dict:
+def published_row(
+    frame_row: pd.Series,
+    kpi_id: str,
+    period: str,
+    value_column: str,
+    numerator_column: str,
+    denominator_column: str | None,
+) -> dict:
     value_cell = frame_row[value_column]
     return {
-        "kpi_id": kpi_id, "period": period, "level": frame_row["geographic_level"],
-        "old_la_code": frame_row["old_la_code"], "region_code": frame_row["region_code"],
+        "kpi_id": kpi_id,
+        "period": period,
+        "level": frame_row["geographic_level"],
+        "old_la_code": frame_row["old_la_code"],
+        "region_code": frame_row["region_code"],
         "value": published_number(value_cell),
         "numerator": published_number(frame_row[numerator_column]),
         "denominator": published_number(frame_row[denominator_column]) if denominator_column else np.nan,
@@ -510,8 +616,13 @@ def exclusion_published_rows(path: Path) -> list[dict]:
     for _, line in frame[frame[phase].eq("Total")].iterrows():
         period = academic_period(line["time_period"], line["time_identifier"], calendar_allowed=False)
         for kpi_id, (value_column, numerator_column) in DFE_EXCLUSION_KPIS.items():
-            rows.append({**published_row(line, kpi_id, period, value_column, numerator_column, "headcount"),
-                         "release": f"dfe_exclusions_{release}", "release_year": release})
+            rows.append(
+                {
+                    **published_row(line, kpi_id, period, value_column, numerator_column, "headcount"),
+                    "release": f"dfe_exclusions_{release}",
+                    "release_year": release,
+                }
+            )
     return rows
 
 
@@ -528,11 +639,15 @@ def neet_published_rows(path: Path) -> list[dict]:
         for _, line in frame[selected].iterrows():
             period = academic_period(line["time_period"], line["time_identifier"], calendar_allowed=True)
             for kpi, (value_column, numerator_column) in DFE_NEET_KPIS.items():
-                rows.append({
-                    **published_row(line, f"{kpi}{suffix}", period, value_column, numerator_column,
-                                    "avg_cohort_count"),
-                    "release": f"dfe_neet_{release}", "release_year": release,
-                })
+                rows.append(
+                    {
+                        **published_row(
+                            line, f"{kpi}{suffix}", period, value_column, numerator_column, "avg_cohort_count"
+                        ),
+                        "release": f"dfe_neet_{release}",
+                        "release_year": release,
+                    }
+                )
     return rows
 
 
@@ -547,8 +662,13 @@ def cme_published_rows(path: Path) -> list[dict]:
     rows = []
     for _, line in frame[frame["breakdown_topic"].eq("Total") & frame["breakdown"].eq("Total")].iterrows():
         period = academic_period(line["time_period"], line["time_identifier"], calendar_allowed=False)
-        rows.append({**published_row(line, "cme_children", period, "cme_full_year", "cme_full_year", None),
-                     "release": f"dfe_cme_full_year_{release}", "release_year": release})
+        rows.append(
+            {
+                **published_row(line, "cme_children", period, "cme_full_year", "cme_full_year", None),
+                "release": f"dfe_cme_full_year_{release}",
+                "release_year": release,
+            }
+        )
     return rows
 
 
@@ -573,8 +693,11 @@ def cme_census_rows(benchmarks_dir: Path) -> pd.DataFrame:
 def academic_published_values(benchmarks_dir: Path) -> pd.DataFrame:
     """Every published value of the academic-year KPIs: one row per KPI, year and geography,
     from the newest release publishing that KPI and year."""
-    readers = {"exclusions_synthetic": exclusion_published_rows, "neet_synthetic": neet_published_rows,
-               "cme_synthetic": cme_published_rows}
+    readers = {
+        "exclusions_synthetic": exclusion_published_rows,
+        "neet_synthetic": neet_published_rows,
+        "cme_synthetic": cme_published_rows,
+    }
     rows = []
     for folder, reader in readers.items():
         paths = sorted((benchmarks_dir / folder).glob("*.csv"))
@@ -612,8 +735,9 @@ def expected_local_academic_rows(data_dir: Path) -> pd.DataFrame:
     return rows.assign(value_source="local")[["kpi_id", "period", "value_source", "value"]].reset_index(drop=True)
 
 
-def academic_comparison(kpi_id: str, period: str, value: float, published: pd.DataFrame,
-                        neighbours: list[str], region: str) -> dict:
+def academic_comparison(
+    kpi_id: str, period: str, value: float, published: pd.DataFrame, neighbours: list[str], region: str
+) -> dict:
     """England, region, neighbours, rank, count and band of one home-authority row."""
     same_year = published[published["kpi_id"].eq(kpi_id) & published["period"].eq(period)]
     if same_year.empty:  # DfE publishes nothing for that year: nothing to compare with
@@ -625,8 +749,9 @@ def academic_comparison(kpi_id: str, period: str, value: float, published: pd.Da
     rank, count = national_rank_and_count(value, others, lower_is_better=True) if ranked else (None, None)
     return {
         "england_value": single_value(same_year[same_year["level"].eq("National")]),
-        "region_value": single_value(same_year[same_year["level"].eq("Regional")
-                                               & same_year["region_code"].eq(region)]),
+        "region_value": single_value(
+            same_year[same_year["level"].eq("Regional") & same_year["region_code"].eq(region)]
+        ),
         "sn_mean": float(with_value["value"].mean()) if len(with_value) else np.nan,
         "sn_count": len(with_value),
         "sn_included": ",".join(sorted(with_value["old_la_code"])) or None,
@@ -647,19 +772,24 @@ def expected_academic_year_rows(data_dir: Path, benchmarks_dir: Path) -> pd.Data
     region = reference_region(benchmarks_dir, HOME_LA)
     assert home_region(published, HOME_LA) == region, "the DfE files put the home authority in another region"
     neighbours = statistical_neighbours(benchmarks_dir, HOME_LA)
-    rows = pd.concat([expected_local_academic_rows(data_dir), expected_published_home_rows(published)],
-                     ignore_index=True)
+    rows = pd.concat(
+        [expected_local_academic_rows(data_dir), expected_published_home_rows(published)], ignore_index=True
+    )
     comparisons = pd.DataFrame(
-        [academic_comparison(r["kpi_id"], r["period"], r["value"], published, neighbours, region)
-         for _, r in rows.iterrows()],
+        [
+            academic_comparison(r["kpi_id"], r["period"], r["value"], published, neighbours, region)
+            for _, r in rows.iterrows()
+        ],
         index=rows.index,
     )
     rows = rows.join(comparisons)
     # Same series: local with local, published with published (whichever release).
     series = np.where(rows["value_source"].eq("local"), "local", "published")
     values = {(k, s, p): v for k, s, p, v in zip(rows["kpi_id"], series, rows["period"], rows["value"], strict=True)}
-    rows["previous_value"] = [values.get((k, s, previous_academic_year(p)), np.nan)
-                              for k, s, p in zip(rows["kpi_id"], series, rows["period"], strict=True)]
+    rows["previous_value"] = [
+        values.get((k, s, previous_academic_year(p)), np.nan)
+        for k, s, p in zip(rows["kpi_id"], series, rows["period"], strict=True)
+    ]
     rows["change"] = rows["value"].astype(float) - rows["previous_value"].astype(float)
     return rows
 
@@ -687,11 +817,15 @@ def test_published_academic_year_rows_equal_the_dfe_figures(academic_mart, acade
     expected = academic_expected[~academic_expected["value_source"].eq("local")]
     assert set(expected["kpi_id"]) == set(ACADEMIC_YEAR_KPIS), "the sample should publish every KPI"
     assert set(expected["value_source"].str.extract(r"^dfe_([a-z_]+?)_\d{4}$")[0]) == {
-        "exclusions", "neet", "cme_full_year"}
+        "exclusions",
+        "neet",
+        "cme_full_year",
+    }
     rows = academic_mart[~academic_mart["value_source"].eq("local")]
     problems = frame_mismatches(rows, expected, ROW_KEYS, ["value", "numerator", "denominator"])
-    assert not problems, (f"{len(problems)} published academic-year rows differ from the DfE files:\n"
-                          + "\n".join(problems[:60]))
+    assert not problems, f"{len(problems)} published academic-year rows differ from the DfE files:\n" + "\n".join(
+        problems[:60]
+    )
     joined = rows.merge(expected, on=ROW_KEYS)
     suppressed = joined["symbol"].ne("")
     assert joined.loc[suppressed, "value_missing_reason"].map(lambda reason: not is_missing(reason)).all()
@@ -709,8 +843,9 @@ def test_academic_year_comparisons_match_recomputation(academic_mart, academic_e
     assert not problems, f"{len(problems)} academic-year comparisons differ:\n" + "\n".join(problems[:80])
 
 
-def test_academic_year_comparisons_are_exercised_by_the_sample(academic_mart, academic_expected,
-                                                              academic_published, demo_run):
+def test_academic_year_comparisons_are_exercised_by_the_sample(
+    academic_mart, academic_expected, academic_published, demo_run
+):
     """The sample's quirks reach the comparisons: in some year a neighbour has no value (952
     before it existed, a suppressed cell), and previous values are both there and not."""
     neighbours = statistical_neighbours(demo_run.benchmarks_dir, HOME_LA)
@@ -751,8 +886,11 @@ def test_cme_census_counts_are_termly_published_only_and_never_beside_the_local_
     for _, expected in home.iterrows():
         [row] = rows[rows["kpi_id"].eq(expected["kpi_id"]) & rows["period"].eq(expected["period"])].to_dict("records")
         assert same_value(row["value"], expected["value"]), (expected["kpi_id"], expected["period"])
-        england = census[census["level"].eq("National") & census["kpi_id"].eq(expected["kpi_id"])
-                         & census["period"].eq(expected["period"])]
+        england = census[
+            census["level"].eq("National")
+            & census["kpi_id"].eq(expected["kpi_id"])
+            & census["period"].eq(expected["period"])
+        ]
         assert same_value(row["england_value"], single_value(england))
     local = mart[mart["kpi_id"].eq("cme_children")]
     assert set(local["period_type"]) == {"academic_year"}

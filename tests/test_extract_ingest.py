@@ -33,11 +33,23 @@ from tests.extract_helpers import (
 )
 
 EHC_HEADER = [
-    "request_id", "child_id", "request_received_date", "decision_date", "decision",
-    "assessment_outcome", "assessment_outcome_date", "exception_reason", "age_at_request", "primary_need",
+    "request_id",
+    "child_id",
+    "request_received_date",
+    "decision_date",
+    "decision",
+    "assessment_outcome",
+    "assessment_outcome_date",
+    "exception_reason",
+    "age_at_request",
+    "primary_need",
 ]
 ADVICE_HEADER = [
-    "advice_request_id", "request_id", "advice_type", "advice_requested_date", "advice_received_date",
+    "advice_request_id",
+    "request_id",
+    "advice_type",
+    "advice_requested_date",
+    "advice_received_date",
 ]
 HEADERS = {"ehc_requests": EHC_HEADER, "advice_requests": ADVICE_HEADER}
 
@@ -51,7 +63,9 @@ GOOD = {
 # --- helpers -------------------------------------------------------------------------------
 
 
-def extract_file(tmp_path: Path, extract: str, rows: list[str], name: str | None = None, header: list[str] | None = None) -> Path:
+def extract_file(
+    tmp_path: Path, extract: str, rows: list[str], name: str | None = None, header: list[str] | None = None
+) -> Path:
     header_line = ",".join(HEADERS[extract] if header is None else header)
     return write_csv(tmp_path / extract, name or f"{extract}_{Q2}.csv", [header_line, *rows])
 
@@ -64,7 +78,9 @@ def every_stored_value(connection: duckdb.DuckDBPyConnection, table: str) -> set
 # --- file-level rejections -------------------------------------------------------------------
 
 
-def _assert_rejected_whole(connection, extract: str, path: Path, outcome: FileOutcome, rule: str, period: str | None) -> None:
+def _assert_rejected_whole(
+    connection, extract: str, path: Path, outcome: FileOutcome, rule: str, period: str | None
+) -> None:
     assert outcome.status == "rejected"
     assert str(path) in outcome.message
     assert f"rejected ({rule})" in outcome.message
@@ -210,103 +226,128 @@ def test_file_rejected_for_its_name_loads_once_renamed(tmp_path, warehouse):
 # Each expected row: (source_row_number, column_name, check_name substring, original_value).
 ROW_CASES = {
     "impossible date": (
-        "ehc_requests", "REQ-0009,CHILD-0009,2023-02-30,,,,,,7,ASD",
+        "ehc_requests",
+        "REQ-0009,CHILD-0009,2023-02-30,,,,,,7,ASD",
         [(3, "request_received_date", "type: a date", "2023-02-30")],
     ),
     "age not a number": (
-        "ehc_requests", "REQ-0009,CHILD-0009,2023-07-03,,,,,,abc,ASD",
+        "ehc_requests",
+        "REQ-0009,CHILD-0009,2023-07-03,,,,,,abc,ASD",
         [(3, "age_at_request", "type: a whole number", "abc")],
     ),
     "age with a fraction": (
-        "ehc_requests", "REQ-0009,CHILD-0009,2023-07-03,,,,,,7.5,ASD",
+        "ehc_requests",
+        "REQ-0009,CHILD-0009,2023-07-03,,,,,,7.5,ASD",
         [(3, "age_at_request", "type: a whole number", "7.5")],
     ),
     "age above 25": (
-        "ehc_requests", "REQ-0009,CHILD-0009,2023-07-03,,,,,,26,ASD",
+        "ehc_requests",
+        "REQ-0009,CHILD-0009,2023-07-03,,,,,,26,ASD",
         [(3, "age_at_request", "in_range(0, 25)", "26")],
     ),
     "age missing": (
-        "ehc_requests", "REQ-0009,CHILD-0009,2023-07-03,,,,,,,ASD",
+        "ehc_requests",
+        "REQ-0009,CHILD-0009,2023-07-03,,,,,,,ASD",
         [(3, "age_at_request", "not_nullable", "")],
     ),
     "decision not allowed": (
-        "ehc_requests", "REQ-0009,CHILD-0009,2023-07-03,2023-07-10,approved,,,,7,ASD",
+        "ehc_requests",
+        "REQ-0009,CHILD-0009,2023-07-03,2023-07-10,approved,,,,7,ASD",
         [(3, "decision", "isin(['assess', 'not_assess', 'withdrawn'])", "approved")],
     ),
     "primary need in lower case": (
-        "ehc_requests", "REQ-0009,CHILD-0009,2023-07-03,,,,,,7,asd",
+        "ehc_requests",
+        "REQ-0009,CHILD-0009,2023-07-03,,,,,,7,asd",
         [(3, "primary_need", "isin(['SPLD'", "asd")],
     ),
     "exception reason not allowed": (
-        "ehc_requests", "REQ-0009,CHILD-0009,2023-07-03,,,,,illness,7,ASD",
+        "ehc_requests",
+        "REQ-0009,CHILD-0009,2023-07-03,,,,,illness,7,ASD",
         [(3, "exception_reason", "isin(['school_closure'", "illness")],
     ),
     "decision before request": (
-        "ehc_requests", "REQ-0009,CHILD-0009,2023-07-03,2023-07-01,assess,,,,7,ASD",
+        "ehc_requests",
+        "REQ-0009,CHILD-0009,2023-07-03,2023-07-01,assess,,,,7,ASD",
         [(3, "decision_date", "decision_date not before request_received_date", "2023-07-01")],
     ),
     "outcome before decision": (
-        "ehc_requests", "REQ-0009,CHILD-0009,2023-07-03,2023-07-10,assess,plan_issued,2023-07-05,,7,ASD",
+        "ehc_requests",
+        "REQ-0009,CHILD-0009,2023-07-03,2023-07-10,assess,plan_issued,2023-07-05,,7,ASD",
         [(3, "assessment_outcome_date", "assessment_outcome_date not before decision_date", "2023-07-05")],
     ),
     "request after the quarter end": (
-        "ehc_requests", "REQ-0009,CHILD-0009,2023-10-01,,,,,,7,ASD",
+        "ehc_requests",
+        "REQ-0009,CHILD-0009,2023-10-01,,,,,,7,ASD",
         [(3, "request_received_date", "request_received_date not after the file's quarter end", "2023-10-01")],
     ),
     "decision after the quarter end": (
-        "ehc_requests", "REQ-0009,CHILD-0009,2023-09-20,2023-10-02,assess,,,,7,ASD",
+        "ehc_requests",
+        "REQ-0009,CHILD-0009,2023-09-20,2023-10-02,assess,,,,7,ASD",
         [(3, "decision_date", "decision_date not after the file's quarter end", "2023-10-02")],
     ),
     "refused before the quarter started": (
-        "ehc_requests", "REQ-0009,CHILD-0009,2023-04-03,2023-05-01,not_assess,,,,7,ASD",
+        "ehc_requests",
+        "REQ-0009,CHILD-0009,2023-04-03,2023-05-01,not_assess,,,,7,ASD",
         [(3, "request_received_date", "case closed before the file's quarter started", "2023-04-03")],
     ),
     "plan issued before the quarter started": (
-        "ehc_requests", "REQ-0009,CHILD-0009,2023-01-09,2023-02-10,assess,plan_issued,2023-06-30,,7,ASD",
+        "ehc_requests",
+        "REQ-0009,CHILD-0009,2023-01-09,2023-02-10,assess,plan_issued,2023-06-30,,7,ASD",
         [(3, "request_received_date", "case closed before the file's quarter started", "2023-01-09")],
     ),
     "outcome after a refusal": (
-        "ehc_requests", "REQ-0009,CHILD-0009,2023-07-03,2023-07-10,not_assess,plan_issued,2023-08-01,,7,ASD",
+        "ehc_requests",
+        "REQ-0009,CHILD-0009,2023-07-03,2023-07-10,not_assess,plan_issued,2023-08-01,,7,ASD",
         [(3, "assessment_outcome", "assessment_outcome only when the decision was to assess", "plan_issued")],
     ),
     "outcome with no decision at all": (
-        "ehc_requests", "REQ-0009,CHILD-0009,2023-07-03,,,plan_issued,2023-08-01,,7,ASD",
+        "ehc_requests",
+        "REQ-0009,CHILD-0009,2023-07-03,,,plan_issued,2023-08-01,,7,ASD",
         [(3, "assessment_outcome", "assessment_outcome only when the decision was to assess", "plan_issued")],
     ),
     "decision without its date": (
-        "ehc_requests", "REQ-0009,CHILD-0009,2023-07-03,,assess,,,,7,ASD",
+        "ehc_requests",
+        "REQ-0009,CHILD-0009,2023-07-03,,assess,,,,7,ASD",
         [(3, "decision_date", "decision_date present exactly when decision is present", "")],
     ),
     "decision date without a decision": (
-        "ehc_requests", "REQ-0009,CHILD-0009,2023-07-03,2023-07-10,,,,,7,ASD",
+        "ehc_requests",
+        "REQ-0009,CHILD-0009,2023-07-03,2023-07-10,,,,,7,ASD",
         [(3, "decision_date", "decision_date present exactly when decision is present", "2023-07-10")],
     ),
     "outcome without its date": (
-        "ehc_requests", "REQ-0009,CHILD-0009,2023-07-03,2023-07-10,assess,plan_issued,,,7,ASD",
+        "ehc_requests",
+        "REQ-0009,CHILD-0009,2023-07-03,2023-07-10,assess,plan_issued,,,7,ASD",
         [(3, "assessment_outcome_date", "present exactly when assessment_outcome is present", "")],
     ),
     "advice type not allowed": (
-        "advice_requests", "ADV-0009,REQ-0009,speech,2023-07-03,",
+        "advice_requests",
+        "ADV-0009,REQ-0009,speech,2023-07-03,",
         [(3, "advice_type", "isin(['educational_psychology'", "speech")],
     ),
     "advice type missing": (
-        "advice_requests", "ADV-0009,REQ-0009,,2023-07-03,",
+        "advice_requests",
+        "ADV-0009,REQ-0009,,2023-07-03,",
         [(3, "advice_type", "not_nullable", "")],
     ),
     "advice requested date impossible": (
-        "advice_requests", "ADV-0009,REQ-0009,health,2023-09-31,",
+        "advice_requests",
+        "ADV-0009,REQ-0009,health,2023-09-31,",
         [(3, "advice_requested_date", "type: a date", "2023-09-31")],
     ),
     "advice received before requested": (
-        "advice_requests", "ADV-0009,REQ-0009,health,2023-07-03,2023-07-01",
+        "advice_requests",
+        "ADV-0009,REQ-0009,health,2023-07-03,2023-07-01",
         [(3, "advice_received_date", "advice_received_date not before advice_requested_date", "2023-07-01")],
     ),
     "advice received after the quarter end": (
-        "advice_requests", "ADV-0009,REQ-0009,health,2023-09-25,2023-10-02",
+        "advice_requests",
+        "ADV-0009,REQ-0009,health,2023-09-25,2023-10-02",
         [(3, "advice_received_date", "advice_received_date not after the file's quarter end", "2023-10-02")],
     ),
     "advice received before the quarter started": (
-        "advice_requests", "ADV-0009,REQ-0009,health,2023-06-01,2023-06-30",
+        "advice_requests",
+        "ADV-0009,REQ-0009,health,2023-06-01,2023-06-30",
         [(3, "advice_requested_date", "case closed before the file's quarter started", "2023-06-01")],
     ),
 }
@@ -327,7 +368,12 @@ def test_bad_row_is_quarantined_with_row_column_rule_and_value(tmp_path, warehou
     assert outcome.message == "loaded 2 of 3 rows, quarantined 1"
     assert loaded_row_numbers(warehouse, extract) == [2, 4]
     [entry] = load_log(warehouse)
-    assert (entry["status"], entry["rows_in_file"], entry["rows_loaded"], entry["rows_quarantined"]) == ("current", 3, 2, 1)
+    assert (entry["status"], entry["rows_in_file"], entry["rows_loaded"], entry["rows_quarantined"]) == (
+        "current",
+        3,
+        2,
+        1,
+    )
     assert warehouse.execute("select distinct load_id, extract, file_path from raw.quarantine").fetchall() == [
         (entry["load_id"], extract, str(path))
     ]
@@ -336,8 +382,18 @@ def test_bad_row_is_quarantined_with_row_column_rule_and_value(tmp_path, warehou
 @pytest.mark.parametrize(
     ("extract", "first", "second", "id_column"),
     [
-        ("ehc_requests", "REQ-0005,CHILD-0005,2023-07-03,,,,,,7,ASD", "REQ-0005,CHILD-0006,2023-07-04,,,,,,8,MLD", "request_id"),
-        ("advice_requests", "ADV-0005,REQ-0001,health,2023-07-03,", "ADV-0005,REQ-0002,education,2023-07-04,", "advice_request_id"),
+        (
+            "ehc_requests",
+            "REQ-0005,CHILD-0005,2023-07-03,,,,,,7,ASD",
+            "REQ-0005,CHILD-0006,2023-07-04,,,,,,8,MLD",
+            "request_id",
+        ),
+        (
+            "advice_requests",
+            "ADV-0005,REQ-0001,health,2023-07-03,",
+            "ADV-0005,REQ-0002,education,2023-07-04,",
+            "advice_request_id",
+        ),
     ],
 )
 def test_duplicate_id_within_a_file_quarantines_both_rows(tmp_path, warehouse, extract, first, second, id_column):
@@ -412,32 +468,46 @@ def test_surrounding_spaces_are_ignored(tmp_path, warehouse):
 
 
 def test_raw_identifiers_never_stored_and_advice_joins_to_requests(tmp_path, warehouse):
-    requests = extract_file(tmp_path, "ehc_requests", [
-        "REQ-0001,CHILD-0001,2023-07-03,,,,,,7,ASD",
-        "REQ-0002,CHILD-0002,2023-07-04,,,,,,12,SEMH",
-        "REQ-0003,CHILD-0003,2023-07-05,,,,,,abc,SEMH",   # quarantined: type
-        "REQ-0004,CHILD-0004,2023-07-05,,,,,,9,ASD",       # quarantined: duplicate id
-        "REQ-0004,CHILD-0005,2023-07-06,,,,,,9,ASD",
-    ])
-    advice = extract_file(tmp_path, "advice_requests", [
-        "ADV-0001,REQ-0001,health,2023-07-10,",
-        "ADV-0002,REQ-0001,educational_psychology,2023-07-10,2023-08-01",
-        "ADV-0003,REQ-0002,social_care,2023-07-11,",        # quarantined: duplicate id
-        "ADV-0003,REQ-0002,education,2023-07-11,",          # quarantined: duplicate id
-        "ADV-0004,REQ-0002,other,2023-07-12,",
-    ])
+    requests = extract_file(
+        tmp_path,
+        "ehc_requests",
+        [
+            "REQ-0001,CHILD-0001,2023-07-03,,,,,,7,ASD",
+            "REQ-0002,CHILD-0002,2023-07-04,,,,,,12,SEMH",
+            "REQ-0003,CHILD-0003,2023-07-05,,,,,,abc,SEMH",  # quarantined: type
+            "REQ-0004,CHILD-0004,2023-07-05,,,,,,9,ASD",  # quarantined: duplicate id
+            "REQ-0004,CHILD-0005,2023-07-06,,,,,,9,ASD",
+        ],
+    )
+    advice = extract_file(
+        tmp_path,
+        "advice_requests",
+        [
+            "ADV-0001,REQ-0001,health,2023-07-10,",
+            "ADV-0002,REQ-0001,educational_psychology,2023-07-10,2023-08-01",
+            "ADV-0003,REQ-0002,social_care,2023-07-11,",  # quarantined: duplicate id
+            "ADV-0003,REQ-0002,education,2023-07-11,",  # quarantined: duplicate id
+            "ADV-0004,REQ-0002,other,2023-07-12,",
+        ],
+    )
     load(warehouse, "ehc_requests", requests)
     load(warehouse, "advice_requests", advice)
 
-    raw_ids = {f"REQ-000{i}" for i in range(1, 5)} | {f"CHILD-000{i}" for i in range(1, 6)} | {f"ADV-000{i}" for i in range(1, 5)}
+    raw_ids = (
+        {f"REQ-000{i}" for i in range(1, 5)}
+        | {f"CHILD-000{i}" for i in range(1, 6)}
+        | {f"ADV-000{i}" for i in range(1, 5)}
+    )
     for table in ("raw.ehc_requests", "raw.advice_requests", "raw.quarantine"):
         stored = every_stored_value(warehouse, table)
         assert not [value for value in stored if any(raw in value for raw in raw_ids)], table
     assert {r[0] for r in warehouse.execute("select request_id from raw.ehc_requests").fetchall()} == {
-        pseudonym("REQ-0001"), pseudonym("REQ-0002")
+        pseudonym("REQ-0001"),
+        pseudonym("REQ-0002"),
     }
     assert {r[0] for r in warehouse.execute("select child_id from raw.ehc_requests").fetchall()} == {
-        pseudonym("CHILD-0001"), pseudonym("CHILD-0002")
+        pseudonym("CHILD-0001"),
+        pseudonym("CHILD-0002"),
     }
     assert warehouse.execute(
         "select a.advice_type, r.age_at_request from raw.advice_requests a "
@@ -450,8 +520,12 @@ def test_raw_identifiers_never_stored_and_advice_joins_to_requests(tmp_path, war
 
 def test_same_id_same_key_same_pseudonym_across_files_and_other_key_differs(tmp_path, warehouse):
     q2 = extract_file(tmp_path, "ehc_requests", ["REQ-0001,CHILD-0001,2023-07-03,,,,,,7,ASD"])
-    q3 = extract_file(tmp_path, "ehc_requests", ["REQ-0001,CHILD-0001,2023-07-03,2023-08-01,assess,,,,7,ASD"],
-                      name="ehc_requests_2023-24_Q3.csv")
+    q3 = extract_file(
+        tmp_path,
+        "ehc_requests",
+        ["REQ-0001,CHILD-0001,2023-07-03,2023-08-01,assess,,,,7,ASD"],
+        name="ehc_requests_2023-24_Q3.csv",
+    )
     load(warehouse, "ehc_requests", q2)
     load(warehouse, "ehc_requests", q3)
     other = duckdb.connect(str(tmp_path / "other.duckdb"))
@@ -464,7 +538,9 @@ def test_same_id_same_key_same_pseudonym_across_files_and_other_key_differs(tmp_
         (Q2, pseudonym("REQ-0001"), pseudonym("CHILD-0001")),
         ("2023-24_Q3", pseudonym("REQ-0001"), pseudonym("CHILD-0001")),
     ]
-    assert other.execute("select request_id from raw.ehc_requests").fetchone()[0] == pseudonym("REQ-0001", "another key")
+    assert other.execute("select request_id from raw.ehc_requests").fetchone()[0] == pseudonym(
+        "REQ-0001", "another key"
+    )
     assert pseudonym("REQ-0001", "another key") != pseudonym("REQ-0001")
     other.close()
 
@@ -473,14 +549,20 @@ def test_same_id_same_key_same_pseudonym_across_files_and_other_key_differs(tmp_
 
 
 def _snapshot(connection) -> tuple[int, int, int, int]:
-    return (count(connection, "raw.ehc_requests"), count(connection, "raw.advice_requests"),
-            count(connection, "raw.quarantine"), count(connection, "raw.load_log"))
+    return (
+        count(connection, "raw.ehc_requests"),
+        count(connection, "raw.advice_requests"),
+        count(connection, "raw.quarantine"),
+        count(connection, "raw.load_log"),
+    )
 
 
 @pytest.mark.parametrize("extract", ["ehc_requests", "advice_requests"])
 def test_same_file_twice_is_unchanged(tmp_path, warehouse, extract):
-    bad = {"ehc_requests": "REQ-0009,CHILD-0009,2023-07-03,,,,,,abc,ASD",
-           "advice_requests": "ADV-0009,REQ-0009,speech,2023-07-03,"}[extract]
+    bad = {
+        "ehc_requests": "REQ-0009,CHILD-0009,2023-07-03,,,,,,abc,ASD",
+        "advice_requests": "ADV-0009,REQ-0009,speech,2023-07-03,",
+    }[extract]
     path = extract_file(tmp_path, extract, [*GOOD[extract], bad])
     first = load(warehouse, extract, path)
     before = _snapshot(warehouse)
@@ -514,8 +596,12 @@ def test_same_content_under_another_name_is_unchanged(tmp_path, warehouse, extra
 def test_folder_loaded_twice_changes_nothing_the_second_time(tmp_path, warehouse):
     folder = tmp_path / "ehc_requests"
     extract_file(tmp_path, "ehc_requests", GOOD["ehc_requests"])
-    extract_file(tmp_path, "ehc_requests", ["REQ-0001,CHILD-0001,2023-07-03,2023-10-05,assess,,,,7,ASD"],
-                 name="ehc_requests_2023-24_Q3.csv")
+    extract_file(
+        tmp_path,
+        "ehc_requests",
+        ["REQ-0001,CHILD-0001,2023-07-03,2023-10-05,assess,,,,7,ASD"],
+        name="ehc_requests_2023-24_Q3.csv",
+    )
     # a copy of the Q2 file under another name arriving together with it
     (folder / f"ehc_requests_{Q2} copy.csv").write_bytes((folder / f"ehc_requests_{Q2}.csv").read_bytes())
 
@@ -539,8 +625,10 @@ def test_folder_loaded_twice_changes_nothing_the_second_time(tmp_path, warehouse
 @pytest.mark.parametrize("extract", ["ehc_requests", "advice_requests"])
 def test_corrected_file_supersedes_the_earlier_load_and_keeps_history(tmp_path, warehouse, extract):
     original = extract_file(tmp_path, extract, GOOD[extract][:1])
-    corrected_row = {"ehc_requests": "REQ-0003,CHILD-0003,2023-07-05,,,,,,3,HI",
-                     "advice_requests": "ADV-0003,REQ-0003,other,2023-07-05,"}[extract]
+    corrected_row = {
+        "ehc_requests": "REQ-0003,CHILD-0003,2023-07-05,,,,,,3,HI",
+        "advice_requests": "ADV-0003,REQ-0003,other,2023-07-05,",
+    }[extract]
     first = load(warehouse, extract, original)
     [first_log] = load_log(warehouse)
     corrected = extract_file(tmp_path, extract, [*GOOD[extract], corrected_row], name=f"{extract}_{Q2}_corrected.csv")
@@ -555,9 +643,10 @@ def test_corrected_file_supersedes_the_earlier_load_and_keeps_history(tmp_path, 
     assert new["status"] == "current"
     assert new["superseded_by"] is None or pd.isna(new["superseded_by"])
     assert second.message == f"loaded 3 of 3 rows, quarantined 0; replaces {old['load_id']}"
-    assert warehouse.execute(
-        f"select load_id, count(*) from raw.{extract} group by load_id order by 2"
-    ).fetchall() == [(old["load_id"], 1), (new["load_id"], 3)]
+    assert warehouse.execute(f"select load_id, count(*) from raw.{extract} group by load_id order by 2").fetchall() == [
+        (old["load_id"], 1),
+        (new["load_id"], 3),
+    ]
     assert warehouse.execute(
         "select load_id from raw.load_log where extract = ? and source_period = ? and status = 'current'",
         [extract, Q2],
@@ -567,14 +656,20 @@ def test_corrected_file_supersedes_the_earlier_load_and_keeps_history(tmp_path, 
 def test_rejected_correction_leaves_the_current_load_current(tmp_path, warehouse):
     original = extract_file(tmp_path, "advice_requests", GOOD["advice_requests"])
     load(warehouse, "advice_requests", original)
-    broken = extract_file(tmp_path, "advice_requests", GOOD["advice_requests"],
-                          name=f"advice_requests_{Q2}_v2.csv", header=[*ADVICE_HEADER[:-1], "received"])
+    broken = extract_file(
+        tmp_path,
+        "advice_requests",
+        GOOD["advice_requests"],
+        name=f"advice_requests_{Q2}_v2.csv",
+        header=[*ADVICE_HEADER[:-1], "received"],
+    )
 
     outcome = load(warehouse, "advice_requests", broken)
 
     assert outcome.status == "rejected"
     assert {e["file_name"]: e["status"] for e in load_log(warehouse)} == {
-        original.name: "current", broken.name: "rejected"
+        original.name: "current",
+        broken.name: "rejected",
     }
     assert count(warehouse, "raw.advice_requests") == 2
 
@@ -588,10 +683,12 @@ def test_corrected_file_in_a_later_folder_run_supersedes(tmp_path, warehouse):
     outcomes = load_extract_folder(warehouse, EXTRACTS["advice_requests"], folder, KEY)
 
     assert {o.path.name: o.status for o in outcomes} == {
-        f"advice_requests_{Q2}.csv": "unchanged", f"advice_requests_{Q2}_resent.csv": "loaded"
+        f"advice_requests_{Q2}.csv": "unchanged",
+        f"advice_requests_{Q2}_resent.csv": "loaded",
     }
     assert {e["file_name"]: e["status"] for e in load_log(warehouse)} == {
-        f"advice_requests_{Q2}.csv": "superseded", f"advice_requests_{Q2}_resent.csv": "current"
+        f"advice_requests_{Q2}.csv": "superseded",
+        f"advice_requests_{Q2}_resent.csv": "current",
     }
 
 
@@ -600,8 +697,10 @@ def test_two_new_files_for_one_quarter_are_both_rejected(tmp_path, warehouse, ex
     folder = tmp_path / extract
     extract_file(tmp_path, extract, GOOD[extract][:1], name=f"{extract}_{Q2}_a.csv")
     extract_file(tmp_path, extract, GOOD[extract], name=f"{extract}_{Q2}_b.csv")
-    q1_row = {"ehc_requests": "REQ-0007,CHILD-0007,2023-05-03,,,,,,7,ASD",
-              "advice_requests": "ADV-0007,REQ-0007,health,2023-05-03,"}[extract]
+    q1_row = {
+        "ehc_requests": "REQ-0007,CHILD-0007,2023-05-03,,,,,,7,ASD",
+        "advice_requests": "ADV-0007,REQ-0007,health,2023-05-03,",
+    }[extract]
     extract_file(tmp_path, extract, [q1_row], name=f"{extract}_2023-24_Q1.csv")
 
     outcomes = {o.path.name: o for o in load_extract_folder(warehouse, EXTRACTS[extract], folder, KEY)}
@@ -618,9 +717,12 @@ def test_two_new_files_for_one_quarter_are_both_rejected(tmp_path, warehouse, ex
         assert outcomes[name].source_period == Q2
     assert warehouse.execute(f"select distinct source_period from raw.{extract}").fetchall() == [("2023-24_Q1",)]
     assert count(warehouse, f"raw.{extract}") == 1
-    assert warehouse.execute(
-        "select count(*) from raw.load_log where source_period = ? and status <> 'rejected'", [Q2]
-    ).fetchone()[0] == 0
+    assert (
+        warehouse.execute(
+            "select count(*) from raw.load_log where source_period = ? and status <> 'rejected'", [Q2]
+        ).fetchone()[0]
+        == 0
+    )
 
 
 # --- other file forms -------------------------------------------------------------------------
@@ -638,28 +740,32 @@ XLSX_CASES = {
             "REQ-0002,CHILD-0002,2023-05-02,2023-06-01,assess,plan_issued,2023-09-29,missed_appointment,16,SLCN",
             "REQ-0003,CHILD-0003,2023-07-04,,,,,,0,",
         ],
-        pd.DataFrame({
-            "request_id": ["REQ-0001", "REQ-0002", "REQ-0003"],
-            "child_id": ["CHILD-0001", "CHILD-0002", "CHILD-0003"],
-            "request_received_date": [datetime(2023, 7, 3), datetime(2023, 5, 2), datetime(2023, 7, 4)],
-            "decision_date": [datetime(2023, 8, 1), datetime(2023, 6, 1), pd.NaT],
-            "decision": ["assess", "assess", None],
-            "assessment_outcome": [None, "plan_issued", None],
-            "assessment_outcome_date": [pd.NaT, datetime(2023, 9, 29), pd.NaT],
-            "exception_reason": [None, "missed_appointment", None],
-            "age_at_request": [7.0, 16.0, 0.0],
-            "primary_need": ["ASD", "SLCN", None],
-        }),
+        pd.DataFrame(
+            {
+                "request_id": ["REQ-0001", "REQ-0002", "REQ-0003"],
+                "child_id": ["CHILD-0001", "CHILD-0002", "CHILD-0003"],
+                "request_received_date": [datetime(2023, 7, 3), datetime(2023, 5, 2), datetime(2023, 7, 4)],
+                "decision_date": [datetime(2023, 8, 1), datetime(2023, 6, 1), pd.NaT],
+                "decision": ["assess", "assess", None],
+                "assessment_outcome": [None, "plan_issued", None],
+                "assessment_outcome_date": [pd.NaT, datetime(2023, 9, 29), pd.NaT],
+                "exception_reason": [None, "missed_appointment", None],
+                "age_at_request": [7.0, 16.0, 0.0],
+                "primary_need": ["ASD", "SLCN", None],
+            }
+        ),
     ),
     "advice_requests": (
         ["ADV-0001,REQ-0001,health,2023-07-03,2023-07-20", "ADV-0002,REQ-0002,education,2023-06-20,"],
-        pd.DataFrame({
-            "advice_request_id": ["ADV-0001", "ADV-0002"],
-            "request_id": ["REQ-0001", "REQ-0002"],
-            "advice_type": ["health", "education"],
-            "advice_requested_date": [datetime(2023, 7, 3), datetime(2023, 6, 20)],
-            "advice_received_date": [datetime(2023, 7, 20), pd.NaT],
-        }),
+        pd.DataFrame(
+            {
+                "advice_request_id": ["ADV-0001", "ADV-0002"],
+                "request_id": ["REQ-0001", "REQ-0002"],
+                "advice_type": ["health", "education"],
+                "advice_requested_date": [datetime(2023, 7, 3), datetime(2023, 6, 20)],
+                "advice_received_date": [datetime(2023, 7, 20), pd.NaT],
+            }
+        ),
     ),
 }
 
@@ -693,13 +799,15 @@ def test_xlsx_extract_loads_the_same_rows_as_its_csv(tmp_path, extract):
 
 
 def test_xlsx_bad_cells_are_quarantined_with_excel_row_numbers(tmp_path, warehouse):
-    frame = pd.DataFrame({
-        "advice_request_id": ["ADV-0001", "ADV-0002"],
-        "request_id": ["REQ-0001", "REQ-0002"],
-        "advice_type": ["health", "Health"],
-        "advice_requested_date": [datetime(2023, 7, 3), datetime(2023, 7, 4)],
-        "advice_received_date": [pd.NaT, pd.NaT],
-    })
+    frame = pd.DataFrame(
+        {
+            "advice_request_id": ["ADV-0001", "ADV-0002"],
+            "request_id": ["REQ-0001", "REQ-0002"],
+            "advice_type": ["health", "Health"],
+            "advice_requested_date": [datetime(2023, 7, 3), datetime(2023, 7, 4)],
+            "advice_received_date": [pd.NaT, pd.NaT],
+        }
+    )
     path = tmp_path / "advice_requests" / f"advice_requests_{Q2}.xlsx"
     path.parent.mkdir(parents=True)
     frame.to_excel(path, index=False)
@@ -722,10 +830,14 @@ def test_damaged_xlsx_is_rejected(tmp_path, warehouse):
 
 
 def test_uk_dates_are_read_day_first(tmp_path, warehouse):
-    path = extract_file(tmp_path, "ehc_requests", [
-        "REQ-0001,CHILD-0001,03/07/2023,20/07/2023,assess,plan_issued,29/09/2023,,7,ASD",
-        "REQ-0002,CHILD-0002,2023-07-04,12/08/2023,not_assess,,,,8,MLD",
-    ])
+    path = extract_file(
+        tmp_path,
+        "ehc_requests",
+        [
+            "REQ-0001,CHILD-0001,03/07/2023,20/07/2023,assess,plan_issued,29/09/2023,,7,ASD",
+            "REQ-0002,CHILD-0002,2023-07-04,12/08/2023,not_assess,,,,8,MLD",
+        ],
+    )
 
     outcome = load(warehouse, "ehc_requests", path)
 
@@ -759,7 +871,10 @@ def test_windows_1252_csv_with_a_pound_sign_is_loaded_and_noted(tmp_path, wareho
     assert outcome.status == "loaded"
     assert outcome.rows_loaded == 2
     assert outcome.message == "loaded 2 of 2 rows, quarantined 0; read as windows-1252"
-    assert warehouse.execute("select encoding, message from raw.load_log").fetchone() == ("windows-1252", outcome.message)
+    assert warehouse.execute("select encoding, message from raw.load_log").fetchone() == (
+        "windows-1252",
+        outcome.message,
+    )
     # decoded as '£' (not mojibake): the pseudonym is that of the text with a real pound sign
     assert warehouse.execute(
         "select advice_request_id from raw.advice_requests where source_row_number = 2"
@@ -776,7 +891,9 @@ def test_utf8_csv_with_byte_order_mark_is_loaded_without_a_note(tmp_path, wareho
     outcome = load(warehouse, "advice_requests", path)
 
     assert outcome.message == "loaded 1 of 1 rows, quarantined 0"
-    assert warehouse.execute("select advice_request_id from raw.advice_requests").fetchone()[0] == pseudonym("ADV-£0001")
+    assert warehouse.execute("select advice_request_id from raw.advice_requests").fetchone()[0] == pseudonym(
+        "ADV-£0001"
+    )
 
 
 # --- sendkpi validate ---------------------------------------------------------------------------
@@ -812,11 +929,15 @@ def test_validate_clean_file_exits_0(tmp_path, cli_env, capsys):
 def test_validate_bad_file_exits_1_and_prints_the_failing_rows(tmp_path, cli_env, capsys):
     from pipelines.cli import main
 
-    path = extract_file(tmp_path / "drop", "ehc_requests", [
-        GOOD["ehc_requests"][0],
-        "REQ-0009,CHILD-0009,2023-07-03,2023-07-01,assess,,,,7,ASD",
-        "REQ-0010,CHILD-0010,2023-07-03,,,,,,abc,ASD",
-    ])
+    path = extract_file(
+        tmp_path / "drop",
+        "ehc_requests",
+        [
+            GOOD["ehc_requests"][0],
+            "REQ-0009,CHILD-0009,2023-07-03,2023-07-01,assess,,,,7,ASD",
+            "REQ-0010,CHILD-0010,2023-07-03,,,,,,abc,ASD",
+        ],
+    )
 
     code = main(["validate", str(path)])
 
@@ -861,8 +982,14 @@ def test_validate_file_outside_an_extract_folder_needs_extract(tmp_path, cli_env
 
 
 def _settings(data_dir: Path, key: str | None) -> Settings:
-    return Settings(home_la="990", data_dir=data_dir, benchmarks_dir=data_dir / "sample_benchmarks",
-                    sn_model="2025", small_count_threshold=5, pseudonymisation_key=key)
+    return Settings(
+        home_la="990",
+        data_dir=data_dir,
+        benchmarks_dir=data_dir / "sample_benchmarks",
+        sn_model="2025",
+        small_count_threshold=5,
+        pseudonymisation_key=key,
+    )
 
 
 def test_no_key_and_files_merely_named_synthetic_refuses(tmp_path):

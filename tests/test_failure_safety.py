@@ -63,7 +63,10 @@ def test_second_run_on_the_same_files_loads_nothing_and_gives_the_same_marts(pub
     again = run_pipeline(published_demo.data_dir, published_demo.benchmarks_dir)
     assert again.success
     with duckdb.connect(str(published_demo.data_dir / "build" / "warehouse_build.duckdb"), read_only=True) as con:
-        assert con.execute("select count(*) from raw.load_log where status = 'current'").fetchone()[0] == SAMPLE_EXTRACT_FILES
+        assert (
+            con.execute("select count(*) from raw.load_log where status = 'current'").fetchone()[0]
+            == SAMPLE_EXTRACT_FILES
+        )
         assert con.execute("select count(*) from raw.load_log").fetchone()[0] == SAMPLE_EXTRACT_FILES
     assert duckdb.sql(f"select * from '{published_demo.kpi_comparison}' order by all").fetchall() == first
 
@@ -78,9 +81,10 @@ def test_home_la_can_be_named_by_its_ons_code(tmp_path: Path):
 
 def test_published_warehouse_holds_marts_and_reference_only(published_demo: PipelineRun):
     with duckdb.connect(str(published_demo.data_dir / "warehouse.duckdb"), read_only=True) as connection:
-        schemas = {row[0] for row in connection.execute(
-            "select distinct table_schema from information_schema.tables"
-        ).fetchall()}
+        schemas = {
+            row[0]
+            for row in connection.execute("select distinct table_schema from information_schema.tables").fetchall()
+        }
     assert schemas == {"marts", "reference"}
 
 
@@ -90,7 +94,7 @@ def test_real_extract_without_a_key_refuses_to_start(tmp_path: Path):
     # A file that is not one of the bundled sample's (its content differs by one identifier).
     sample_file = next((tmp_path / "raw" / "ehc_requests").glob("*2023-24_Q4.csv"))
     header, first, *rest = sample_file.read_text().splitlines(keepends=True)
-    real_looking.write_text("".join([header, "REAL-1" + first[first.index(","):], *rest]))
+    real_looking.write_text("".join([header, "REAL-1" + first[first.index(",") :], *rest]))
     run = run_pipeline(tmp_path, benchmarks)
     assert not run.success
     # The reason is the step failure's own message, not buried in a wrapped cause.

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
-
-import shutil
 
 import duckdb
 import openpyxl
@@ -40,14 +39,23 @@ def _correct_a_quarter(data_dir: Path) -> None:
 
 
 def _start_refresh(data_dir: Path) -> subprocess.Popen:
-    environment = {**os.environ, "SENDKPI_DATA_DIR": str(data_dir), "SENDKPI_HOME_LA": "990",
-                   "SENDKPI_BENCHMARKS_DIR": str(data_dir / "sample_benchmarks"), "PYTHONPATH": str(PROJECT_ROOT)}
+    environment = {
+        **os.environ,
+        "SENDKPI_DATA_DIR": str(data_dir),
+        "SENDKPI_HOME_LA": "990",
+        "SENDKPI_BENCHMARKS_DIR": str(data_dir / "sample_benchmarks"),
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
     # The demo's files corrected by hand are no longer the bundled sample: they need a key.
     environment["SENDKPI_PSEUDONYMISATION_KEY"] = DEMO_PSEUDONYMISATION_KEY
     environment.pop("SENDKPI_PSEUDONYMISATION_KEY_FILE", None)
     return subprocess.Popen(
-        [sys.executable, "-m", "pipelines.cli", "materialise"], cwd=PROJECT_ROOT, env=environment,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [sys.executable, "-m", "pipelines.cli", "materialise"],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
 
 
@@ -100,15 +108,16 @@ def test_refresh_killed_at_several_points_leaves_published_marts_byte_identical(
     started_writing = build_db.stat().st_mtime
     kill_points = {
         "while starting up": lambda: True,
-        "while loading extracts": lambda: build_db.stat().st_mtime > started_writing
-        or Path(f"{build_db}.wal").exists(),
+        "while loading extracts": lambda: (
+            build_db.stat().st_mtime > started_writing or Path(f"{build_db}.wal").exists()
+        ),
         "while dbt builds the marts": None,  # set per process: needs its process group
     }
     killed = []
     for point, condition in kill_points.items():
         process = _start_refresh(data_dir)
         if condition is None:
-            condition = lambda: _dbt_running(process.pid)  # noqa: E731 - bound to this process
+            condition = lambda process=process: _dbt_running(process.pid)  # noqa: E731 - bound to this process
         if _kill_when(process, condition):
             killed.append(point)
         assert _fingerprints(data_dir) == before, f"published files changed after a kill {point}"
@@ -192,8 +201,10 @@ def test_excel_extract_with_title_rows_loads_with_excel_row_numbers(published: P
     _xlsx_with_title_rows(
         folder / "advice_requests_2023-24_Q4.xlsx",
         ["advice_request_id", "request_id", "advice_type", "advice_requested_date", "advice_received_date"],
-        [["NEW-1", "REQ-1", "health", datetime(2024, 1, 8), datetime(2024, 2, 1)],
-         ["NEW-2", "REQ-1", "dentistry", datetime(2024, 1, 8), None]],
+        [
+            ["NEW-1", "REQ-1", "health", datetime(2024, 1, 8), datetime(2024, 2, 1)],
+            ["NEW-2", "REQ-1", "dentistry", datetime(2024, 1, 8), None],
+        ],
     )
     # Not a synthetic file any more: a key is required, and it must be the warehouse's own.
     # Two rows replace a quarter of hundreds: such a correction is held back unless the case
@@ -229,10 +240,12 @@ def test_windows_1252_file_and_a_copy_under_another_name(published: PipelineRun)
     run = run_pipeline(data_dir, data_dir / "sample_benchmarks", key=DEMO_PSEUDONYMISATION_KEY)
     assert run.success
     with duckdb.connect(str(data_dir / "build" / "warehouse_build.duckdb"), read_only=True) as connection:
-        log = dict(connection.execute(
-            "select file_name, message from raw.load_log where status = 'current' and source_period = '2023-24_Q4' "
-            "and extract = 'ehc_requests'"
-        ).fetchall())
+        log = dict(
+            connection.execute(
+                "select file_name, message from raw.load_log where status = 'current' and source_period = '2023-24_Q4' "
+                "and extract = 'ehc_requests'"
+            ).fetchall()
+        )
     assert list(log) == ["copy of ehc_requests_2023-24_Q4_windows.csv"] or list(log) == [
         "ehc_requests_2023-24_Q4_windows.csv"
     ]
@@ -274,7 +287,10 @@ def test_truncated_correction_is_rejected_and_the_good_quarter_stays_published(p
     [(name, status, message)] = _log(data_dir, "file_name = 'ehc_requests_2023-24_Q4_v2.csv'")
     assert status == "rejected"
     assert "rejected (unreadable)" in message and "fields from the header's 10" in message
-    assert _log(data_dir, "source_period = '2023-24_Q4' and extract = 'ehc_requests' and status = 'current'")[0][0] == good.name
+    assert (
+        _log(data_dir, "source_period = '2023-24_Q4' and extract = 'ehc_requests' and status = 'current'")[0][0]
+        == good.name
+    )
     assert _comparison_rows(data_dir) == before
 
 
@@ -297,7 +313,8 @@ def test_corrected_old_quarter_replaces_it_and_keeps_the_history(published: Pipe
     assert run.success
     history = _log(data_dir, "source_period = '2023-24_Q3' and extract = 'ehc_requests'")
     assert [(name.endswith("_corrected.csv"), status) for name, status, _ in history] == [
-        (False, "superseded"), (True, "current")
+        (False, "superseded"),
+        (True, "current"),
     ]
     with duckdb.connect(str(data_dir / "build" / "warehouse_build.duckdb"), read_only=True) as connection:
         rows_per_load = connection.execute(

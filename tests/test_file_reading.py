@@ -16,8 +16,10 @@ from pipelines.warehouse import in_transaction
 from schemas import EXTRACTS
 from tests.extract_helpers import KEY, Q2, load, load_log, quarantine_rows, write_csv
 
-HEADER = "request_id,child_id,request_received_date,decision_date,decision,assessment_outcome," \
-         "assessment_outcome_date,exception_reason,age_at_request,primary_need"
+HEADER = (
+    "request_id,child_id,request_received_date,decision_date,decision,assessment_outcome,"
+    "assessment_outcome_date,exception_reason,age_at_request,primary_need"
+)
 GOOD = [f"REQ-{n:04d},CHILD-{n:04d},2023-07-{n + 1:02d},,,,,,7,ASD" for n in range(1, 9)]
 
 
@@ -28,16 +30,30 @@ def _file(folder: Path, lines: list[str], name: str = f"ehc_requests_{Q2}.csv") 
 def test_row_numbers_count_blank_lines_as_excel_shows_them(tmp_path, warehouse):
     bad = "REQ-0099,CHILD-0099,2023-07-03,,,,,,abc,ASD"
     # Excel rows: 1 header, 2 blank, 3-4 good, 5 blank, 6 blank, 7 bad, 8 a quoted value over two lines, 9 bad
-    lines = [HEADER, "", GOOD[0], GOOD[1], "", "", bad, 'REQ-0100,CHILD-0100,2023-07-05,,,,,,7,"AS\nD"', bad.replace("99", "98")]
+    lines = [
+        HEADER,
+        "",
+        GOOD[0],
+        GOOD[1],
+        "",
+        "",
+        bad,
+        'REQ-0100,CHILD-0100,2023-07-05,,,,,,7,"AS\nD"',
+        bad.replace("99", "98"),
+    ]
     path = _file(tmp_path, lines)
 
     outcome = load(warehouse, "ehc_requests", path)
 
     assert [(row[0], row[1]) for row in quarantine_rows(warehouse)] == [
-        (7, "age_at_request"), (8, "primary_need"), (9, "age_at_request"),
+        (7, "age_at_request"),
+        (8, "primary_need"),
+        (9, "age_at_request"),
     ]
     assert (outcome.rows_in_file, outcome.rows_loaded) == (5, 2)
-    assert [r[0] for r in warehouse.execute("select source_row_number from raw.ehc_requests order by 1").fetchall()] == [3, 4]
+    assert [
+        r[0] for r in warehouse.execute("select source_row_number from raw.ehc_requests order by 1").fetchall()
+    ] == [3, 4]
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
@@ -55,15 +71,20 @@ def test_utf16_files_are_read_and_named(tmp_path, warehouse, encoding):
 
 @pytest.mark.parametrize(
     ("value", "column", "rule"),
-    [("04/05/23", "request_received_date", "type: a date (YYYY-MM-DD or DD/MM/YYYY)"),
-     ("9999-12-31", "request_received_date", "type: a date from 1900 to 2099"),
-     ("1066-10-14", "request_received_date", "type: a date from 1900 to 2099"),
-     ("45110", "request_received_date",
-      "type: a date (YYYY-MM-DD or DD/MM/YYYY), not an Excel serial number: format the column as dates"),
-     ("99999999999", "age_at_request", "type: a whole number"),
-     ("123456789012345678901234567890", "age_at_request", "type: a whole number"),
-     ("2147483648", "age_at_request", "type: a whole number"),
-     ("2147483647", "age_at_request", "in_range(0, 25)")],
+    [
+        ("04/05/23", "request_received_date", "type: a date (YYYY-MM-DD or DD/MM/YYYY)"),
+        ("9999-12-31", "request_received_date", "type: a date from 1900 to 2099"),
+        ("1066-10-14", "request_received_date", "type: a date from 1900 to 2099"),
+        (
+            "45110",
+            "request_received_date",
+            "type: a date (YYYY-MM-DD or DD/MM/YYYY), not an Excel serial number: format the column as dates",
+        ),
+        ("99999999999", "age_at_request", "type: a whole number"),
+        ("123456789012345678901234567890", "age_at_request", "type: a whole number"),
+        ("2147483648", "age_at_request", "type: a whole number"),
+        ("2147483647", "age_at_request", "in_range(0, 25)"),
+    ],
 )
 def test_an_impossible_value_quarantines_its_row_and_the_rest_loads(tmp_path, warehouse, value, column, rule):
     cells = GOOD[0].replace("REQ-0001", "REQ-0050").split(",")
@@ -78,8 +99,10 @@ def test_an_impossible_value_quarantines_its_row_and_the_rest_loads(tmp_path, wa
 
 @pytest.mark.parametrize(
     ("name", "rule", "detail"),
-    [(f"ehc_requests_{Q2}_2023-24_Q3.csv", "two periods in file name", "2023-24_Q2 and 2023-24_Q3"),
-     ("ehc_requests_2030-31_Q4.csv", "quarter in the future", "2030-31_Q4 has not started yet")],
+    [
+        (f"ehc_requests_{Q2}_2023-24_Q3.csv", "two periods in file name", "2023-24_Q2 and 2023-24_Q3"),
+        ("ehc_requests_2030-31_Q4.csv", "quarter in the future", "2030-31_Q4 has not started yet"),
+    ],
 )
 def test_a_name_with_two_quarters_or_a_future_one_is_rejected(tmp_path, warehouse, name, rule, detail):
     path = _file(tmp_path, [HEADER, *GOOD], name=name)
@@ -108,7 +131,9 @@ def test_an_unreadable_file_is_rejected_and_the_rest_load(tmp_path, warehouse, m
         return original(path)
 
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
-    outcomes = {o.path.name: o for o in load_extract_folder(warehouse, EXTRACTS["ehc_requests"], unreadable.parent, KEY)}
+    outcomes = {
+        o.path.name: o for o in load_extract_folder(warehouse, EXTRACTS["ehc_requests"], unreadable.parent, KEY)
+    }
 
     assert outcomes[unreadable.name].status == "rejected"
     assert "rejected (unreadable): the file cannot be read (Permission denied)" in outcomes[unreadable.name].message
@@ -174,12 +199,17 @@ def test_every_entry_of_the_drop_zone_is_read_rejected_or_ignored(tmp_path):
 
     assert found.files["ehc_requests"] == [folder / f"ehc_requests_{Q2}.csv", folder / "inside.csv"]
     reasons = {notice.path.name: (notice.rule, notice.reason) for notice in found.notices}
-    assert reasons[f"ehc_requests_{Q2}.xls"] == ("not a CSV or .xlsx file",
-                                                  "an old Excel workbook (.xls): save it as .xlsx or CSV")
+    assert reasons[f"ehc_requests_{Q2}.xls"] == (
+        "not a CSV or .xlsx file",
+        "an old Excel workbook (.xls): save it as .xlsx or CSV",
+    )
     assert reasons[f"ehc_requests_{Q2}.txt"][0] == "not a CSV or .xlsx file"
     assert reasons[".gitkeep"] == (None, "a hidden file: ignored")
     assert reasons["~$ehc_requests.xlsx"][0] is None
-    assert reasons[f"ehc_requests_{Q2}.csv.d"][0] is None and "sub-folders are not read" in reasons[f"ehc_requests_{Q2}.csv.d"][1]
+    assert (
+        reasons[f"ehc_requests_{Q2}.csv.d"][0] is None
+        and "sub-folders are not read" in reasons[f"ehc_requests_{Q2}.csv.d"][1]
+    )
     assert reasons["gone.csv"][0] == "broken link"
     assert reasons["elsewhere.csv"][0] == "link outside raw/"
     assert reasons["advice_requests"][0] == "not a folder"
@@ -191,10 +221,14 @@ def test_every_entry_of_the_drop_zone_is_read_rejected_or_ignored(tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "code", "said"),
-    [(f"ehc_requests_{Q2}.txt", 1, "rejected: not a CSV or .xlsx file (.txt)"),
-     (f"ehc_requests_{Q2}.csv.d", 2, "not loaded: a folder")],
+    [
+        (f"ehc_requests_{Q2}.txt", 1, "rejected: not a CSV or .xlsx file (.txt)"),
+        (f"ehc_requests_{Q2}.csv.d", 2, "not loaded: a folder"),
+    ],
 )
-def test_validate_says_what_a_run_would_do_with_a_text_file_or_a_folder(tmp_path, monkeypatch, capsys, name, code, said):
+def test_validate_says_what_a_run_would_do_with_a_text_file_or_a_folder(
+    tmp_path, monkeypatch, capsys, name, code, said
+):
     from pipelines.cli import main
 
     path = tmp_path / "raw" / "ehc_requests" / name
@@ -230,7 +264,8 @@ def test_dates_on_the_boundaries_of_the_accepted_range_load(tmp_path, warehouse)
 
     # 1900-01-01 is a date (it passes the type rule); the case closed long before the quarter.
     assert [(r[1], r[2]) for r in quarantine_rows(warehouse)] == [
-        ("request_received_date", "request_received_date case closed before the file's quarter started")]
+        ("request_received_date", "request_received_date case closed before the file's quarter started")
+    ]
     assert outcome.rows_in_file == 1
     assert warehouse.execute("select original_value from raw.quarantine").fetchone() == ("1900-01-01",)
 
@@ -247,14 +282,22 @@ def test_the_published_message_names_no_unknown_header_and_no_server_path(tmp_pa
     [(message, public)] = warehouse.execute("select message, public_message from raw.load_log").fetchall()
     assert outcome.status == "rejected" and message == outcome.message
     assert message == f"{path}: rejected (missing columns): required columns are absent. Columns: primary_need."
-    assert public == f"raw/ehc_requests/{path.name}: rejected (missing columns): required columns are absent. " \
-                     "Columns: primary_need."
-    unknown = _file(tmp_path / "data" / "raw", [HEADER + ",Jane Smith", *(row + ",x" for row in GOOD)],
-                    name="ehc_requests_2023-24_Q3.csv")
+    assert (
+        public == f"raw/ehc_requests/{path.name}: rejected (missing columns): required columns are absent. "
+        "Columns: primary_need."
+    )
+    unknown = _file(
+        tmp_path / "data" / "raw",
+        [HEADER + ",Jane Smith", *(row + ",x" for row in GOOD)],
+        name="ehc_requests_2023-24_Q3.csv",
+    )
     load_extract_file(warehouse, EXTRACTS["ehc_requests"], unknown, KEY, data_dir=tmp_path / "data")
     [(message, public)] = warehouse.execute(
-        "select message, public_message from raw.load_log where file_name = ?", [unknown.name]).fetchall()
+        "select message, public_message from raw.load_log where file_name = ?", [unknown.name]
+    ).fetchall()
     assert message.endswith("Columns: jane_smith.")
-    assert public == (f"raw/ehc_requests/{unknown.name}: rejected (unknown columns): columns not in the documented "
-                      "layout (docs/extracts.md). Columns: 1 not documented (not shown).")
+    assert public == (
+        f"raw/ehc_requests/{unknown.name}: rejected (unknown columns): columns not in the documented "
+        "layout (docs/extracts.md). Columns: 1 not documented (not shown)."
+    )
     assert "jane" not in public.lower() and str(tmp_path) not in public

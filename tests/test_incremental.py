@@ -32,9 +32,13 @@ def _materialise(data_dir: Path, *arguments: str) -> tuple[int, str]:
 
 
 def _settings_for(data_dir: Path):
-    return environment(SENDKPI_DATA_DIR=str(data_dir), SENDKPI_BENCHMARKS_DIR=str(data_dir / "sample_benchmarks"),
-                       SENDKPI_HOME_LA="990", SENDKPI_PSEUDONYMISATION_KEY=DEMO_PSEUDONYMISATION_KEY,
-                       SENDKPI_PSEUDONYMISATION_KEY_FILE=None)
+    return environment(
+        SENDKPI_DATA_DIR=str(data_dir),
+        SENDKPI_BENCHMARKS_DIR=str(data_dir / "sample_benchmarks"),
+        SENDKPI_HOME_LA="990",
+        SENDKPI_PSEUDONYMISATION_KEY=DEMO_PSEUDONYMISATION_KEY,
+        SENDKPI_PSEUDONYMISATION_KEY_FILE=None,
+    )
 
 
 def _published_state(data_dir: Path) -> dict[str, int]:

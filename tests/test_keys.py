@@ -24,8 +24,14 @@ STRONG_KEY = "q8Vf-2LmZ0pX7sRt9wKcYb4N"
 
 
 def _settings(data_dir: Path, key: str | None = None) -> Settings:
-    return Settings(home_la="990", data_dir=data_dir, benchmarks_dir=data_dir / "sample_benchmarks",
-                    sn_model="2025", small_count_threshold=5, pseudonymisation_key=key)
+    return Settings(
+        home_la="990",
+        data_dir=data_dir,
+        benchmarks_dir=data_dir / "sample_benchmarks",
+        sn_model="2025",
+        small_count_threshold=5,
+        pseudonymisation_key=key,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +51,10 @@ def test_a_real_file_named_synthetic_needs_a_key(sample_raw, tmp_path):
     shutil.copytree(sample_raw, tmp_path / "raw")
     [sample_file] = sorted((tmp_path / "raw" / "ehc_requests").glob("*.csv"))[:1]
     # the same name, other content: one changed identifier makes it not the sample's file
-    sample_file.write_text(sample_file.read_text().replace("\n", "\nREAL-REQUEST,REAL-CHILD,", 1).rsplit("\n", 2)[0]
-                           + "\n", encoding="utf-8")
+    sample_file.write_text(
+        sample_file.read_text().replace("\n", "\nREAL-REQUEST,REAL-CHILD,", 1).rsplit("\n", 2)[0] + "\n",
+        encoding="utf-8",
+    )
     assert "synthetic" in sample_file.name
     assert not only_bundled_sample_extracts(_settings(tmp_path))
     with pytest.raises(SettingsError, match="not the bundled synthetic sample"):
@@ -89,4 +97,3 @@ def test_small_count_threshold_below_five_is_refused(threshold, accepted):
         else:
             with pytest.raises(SettingsError, match="below the minimum of 5"):
                 load_settings()
-

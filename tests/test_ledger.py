@@ -28,7 +28,8 @@ def _write(folder: Path, name: str, rows: list[str]) -> Path:
 def _current(connection, period: str = Q2) -> list[tuple]:
     return connection.execute(
         "select file_name, file_sha256 from raw.load_log where extract = 'advice_requests' and source_period = ? "
-        "and status = 'current'", [period]
+        "and status = 'current'",
+        [period],
     ).fetchall()
 
 
@@ -36,7 +37,10 @@ def _statuses(connection) -> dict[str, str]:
     return {entry["load_id"]: entry["status"] for entry in load_log(connection)}
 
 
-def _folder_run(connection, folder: Path, policy: LoadPolicy = LoadPolicy()):
+DEFAULT_POLICY = LoadPolicy()
+
+
+def _folder_run(connection, folder: Path, policy: LoadPolicy = DEFAULT_POLICY):
     return {o.path.name: o for o in load_extract_folder(connection, SPEC, folder, KEY, policy=policy)}
 
 
@@ -78,9 +82,12 @@ def test_a_then_a_wrong_b_then_a_again_leaves_a_current_with_b_in_history(tmp_pa
     assert warehouse.execute(
         "select load_id, count(*) from raw.advice_requests group by 1 order by 2"
     ).fetchall() == sorted([(log[a_sha]["load_id"], 20), (b_entry["load_id"], 20)], key=lambda r: r[1])
-    assert [e[0] for e in warehouse.execute(
-        "select event from raw.load_events where load_id = ? order by happened_at", [log[a_sha]["load_id"]]
-    ).fetchall()] == ["loaded", "current", "superseded", "restored"]
+    assert [
+        e[0]
+        for e in warehouse.execute(
+            "select event from raw.load_events where load_id = ? order by happened_at", [log[a_sha]["load_id"]]
+        ).fetchall()
+    ] == ["loaded", "current", "superseded", "restored"]
 
 
 def test_removing_a_wrong_correction_makes_the_earlier_file_current_again(tmp_path, warehouse):
@@ -150,8 +157,10 @@ def test_a_replacement_losing_too_many_cases_is_held_back(tmp_path, warehouse, k
         assert "sendkpi accept" in outcome.message
         assert _current(warehouse)[0][0] == original.name
         # the held file's rows are stored, ready to be accepted, and never current meanwhile
-        assert _statuses(warehouse) == {f"advice_requests:{Q2}:{_current(warehouse)[0][1][:16]}": "current",
-                                        next(k for k, v in _statuses(warehouse).items() if v == "held"): "held"}
+        assert _statuses(warehouse) == {
+            f"advice_requests:{Q2}:{_current(warehouse)[0][1][:16]}": "current",
+            next(k for k, v in _statuses(warehouse).items() if v == "held"): "held",
+        }
     else:
         assert _current(warehouse)[0][0] == shorter.name
 

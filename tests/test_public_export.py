@@ -19,7 +19,6 @@ from pipelines.public_export import (
     write_public_export,
 )
 from pipelines.settings import Settings, load_settings
-
 from tests.conftest import environment
 
 
@@ -101,7 +100,9 @@ def test_demo_export_has_one_public_row_per_mart_row_and_the_reviewed_columns(de
     assert "is_small_count" not in public.columns
     assert person_level_columns(list(public.columns)) == []
     # A valid CSV that DuckDB reads back with the same shape, no temporary file left behind.
-    assert duckdb.connect().execute(f"select count(*) from read_csv('{path}', header = true)").fetchone()[0] == len(mart)
+    assert duckdb.connect().execute(f"select count(*) from read_csv('{path}', header = true)").fetchone()[0] == len(
+        mart
+    )
     assert [p.name for p in path.parent.iterdir()] == [path.name]
 
 
@@ -164,14 +165,24 @@ def test_no_suppressed_count_can_be_recovered_by_differencing(demo_export):
             for whole in cells:
                 if whole["kpi_id"] != cell["kpi_id"] or _number_or_none(whole[column]) is None:
                     continue
-                if not (whole["start"] <= cell["start"] and cell["end"] <= whole["end"]
-                        and (whole["end"] - whole["start"]) > (cell["end"] - cell["start"])):
+                if not (
+                    whole["start"] <= cell["start"]
+                    and cell["end"] <= whole["end"]
+                    and (whole["end"] - whole["start"]) > (cell["end"] - cell["start"])
+                ):
                     continue
-                parts = [other for other in cells if other["kpi_id"] == cell["kpi_id"]
-                         and other["period_type"] == cell["period_type"]
-                         and whole["start"] <= other["start"] and other["end"] <= whole["end"]]
+                parts = [
+                    other
+                    for other in cells
+                    if other["kpi_id"] == cell["kpi_id"]
+                    and other["period_type"] == cell["period_type"]
+                    and whole["start"] <= other["start"]
+                    and other["end"] <= whole["end"]
+                ]
                 others = [other for other in parts if other is not cell]
-                covered = sum((p["end"] - p["start"]).days + 1 for p in parts) == (whole["end"] - whole["start"]).days + 1
+                covered = (
+                    sum((p["end"] - p["start"]).days + 1 for p in parts) == (whole["end"] - whole["start"]).days + 1
+                )
                 if covered and all(_number_or_none(other[column]) is not None for other in others):
                     recovered.append((cell["kpi_id"], cell["period"], column, "from", whole["period"]))
             # (b) a published total minus the other groups of the breakdown
@@ -179,12 +190,19 @@ def test_no_suppressed_count_can_be_recovered_by_differencing(demo_export):
                 total = total.strip()
                 if cell["kpi_id"] not in {f"{total}_{group}" for group in groups}:
                     continue
-                same_period = {row["kpi_id"]: row for row in cells if row["period_type"] == cell["period_type"]
-                               and row["period"] == cell["period"]}
+                same_period = {
+                    row["kpi_id"]: row
+                    for row in cells
+                    if row["period_type"] == cell["period_type"] and row["period"] == cell["period"]
+                }
                 siblings = [same_period.get(f"{total}_{group}") for group in groups]
-                if total in same_period and _number_or_none(same_period[total][column]) is not None and all(
-                    sibling is not None and (sibling is cell or _number_or_none(sibling[column]) is not None)
-                    for sibling in siblings
+                if (
+                    total in same_period
+                    and _number_or_none(same_period[total][column]) is not None
+                    and all(
+                        sibling is not None and (sibling is cell or _number_or_none(sibling[column]) is not None)
+                        for sibling in siblings
+                    )
                 ):
                     recovered.append((cell["kpi_id"], cell["period"], column, "from total", total))
     # (c) exceptions = the 20-week KPI including them minus the one excluding them
@@ -206,21 +224,56 @@ def test_no_suppressed_count_can_be_recovered_by_differencing(demo_export):
 def test_text_that_a_spreadsheet_would_run_is_written_as_text(tmp_path):
     data_dir = tmp_path / "data"
     (data_dir / "marts").mkdir(parents=True)
-    row = {column: None for column in ("la_code", "la_new_code", "region_code", "region_name", "value_missing_reason",
-                                       "sn_model", "sn_included", "benchmark_release")}
-    frame = pd.DataFrame([{
-        **row, "la_code": "990", "la_name": '=HYPERLINK("http://example.com","x")', "kpi_id": "k",
-        "kpi_name": "@SUM(A1)", "polarity": "higher_is_better", "unit": "percent", "period_type": "calendar_year",
-        "period": "2023", "period_start": pd.Timestamp("2023-01-01"), "period_end": pd.Timestamp("2023-12-31"),
-        "value_source": "dfe_x", "numerator": 50.0, "denominator": 100.0, "value": 50.0, "is_small_count": False,
-        "england_value": 40.0, "region_value": 45.0, "sn_mean": 44.0, "sn_count": 10, "national_rank": 3,
-        "national_count": 150, "quartile_band": "A", "previous_value": 52.0, "change": -2.0,
-        "region_name": "+West", "value_missing_reason": "-1 reason",
-    }])
+    row = {
+        column: None
+        for column in (
+            "la_code",
+            "la_new_code",
+            "region_code",
+            "region_name",
+            "value_missing_reason",
+            "sn_model",
+            "sn_included",
+            "benchmark_release",
+        )
+    }
+    frame = pd.DataFrame(
+        [
+            {
+                **row,
+                "la_code": "990",
+                "la_name": '=HYPERLINK("http://example.com","x")',
+                "kpi_id": "k",
+                "kpi_name": "@SUM(A1)",
+                "polarity": "higher_is_better",
+                "unit": "percent",
+                "period_type": "calendar_year",
+                "period": "2023",
+                "period_start": pd.Timestamp("2023-01-01"),
+                "period_end": pd.Timestamp("2023-12-31"),
+                "value_source": "dfe_x",
+                "numerator": 50.0,
+                "denominator": 100.0,
+                "value": 50.0,
+                "is_small_count": False,
+                "england_value": 40.0,
+                "region_value": 45.0,
+                "sn_mean": 44.0,
+                "sn_count": 10,
+                "national_rank": 3,
+                "national_count": 150,
+                "quartile_band": "A",
+                "previous_value": 52.0,
+                "change": -2.0,
+                "region_name": "+West",
+                "value_missing_reason": "-1 reason",
+            }
+        ]
+    )
     frame.to_parquet(data_dir / "marts" / "kpi_comparison.parquet")
     [path] = write_public_export(_settings(data_dir))
     [written] = _read_public(path).to_dict("records")
-    assert written["la_name"] == "'=HYPERLINK(\"http://example.com\",\"x\")"
+    assert written["la_name"] == '\'=HYPERLINK("http://example.com","x")'
     assert written["kpi_name"] == "'@SUM(A1)"
     assert written["region_name"] == "'+West"
     assert written["value_missing_reason"] == "'-1 reason"
@@ -285,11 +338,16 @@ def test_demo_values_have_their_units_decimal_places(demo_export):
 def test_the_staff_mart_keeps_exact_numbers(demo_run, demo_export):
     _, public, _ = demo_export
     withheld = public[(public["value_source"] == "local") & (public["numerator"] == "c")]
-    exact_rows = [duckdb.connect().execute(
-        f"select numerator, denominator, value from '{demo_run.kpi_comparison}' "
-        "where kpi_id = ? and period_type = ? and period = ? and value_source = 'local'",
-        [row["kpi_id"], row["period_type"], row["period"]],
-    ).fetchone() for row in withheld.to_dict("records")]
+    exact_rows = [
+        duckdb.connect()
+        .execute(
+            f"select numerator, denominator, value from '{demo_run.kpi_comparison}' "
+            "where kpi_id = ? and period_type = ? and period = ? and value_source = 'local'",
+            [row["kpi_id"], row["period_type"], row["period"]],
+        )
+        .fetchone()
+        for row in withheld.to_dict("records")
+    ]
     # the first withheld because its own numerator is small (others are secondary suppression)
     numerator, denominator, value = next(row for row in exact_rows if 1 <= row[0] <= 4)
     assert 1 <= numerator <= 4 and numerator == int(numerator)
@@ -301,36 +359,95 @@ def test_the_staff_mart_keeps_exact_numbers(demo_run, demo_export):
 # ---------------------------------------------------------------------------------------
 
 _BASE = {
-    "la_code": "990", "la_new_code": "E06009990", "la_name": "Test", "region_code": "R1", "region_name": "Region",
-    "kpi_name": "KPI", "polarity": "higher_is_better", "unit": "percent", "value_missing_reason": None,
-    "is_small_count": False, "england_value": None, "region_value": None, "sn_model": "sn_model_2025",
-    "sn_mean": None, "sn_count": None, "sn_included": None, "national_rank": None, "national_count": None,
+    "la_code": "990",
+    "la_new_code": "E06009990",
+    "la_name": "Test",
+    "region_code": "R1",
+    "region_name": "Region",
+    "kpi_name": "KPI",
+    "polarity": "higher_is_better",
+    "unit": "percent",
+    "value_missing_reason": None,
+    "is_small_count": False,
+    "england_value": None,
+    "region_value": None,
+    "sn_model": "sn_model_2025",
+    "sn_mean": None,
+    "sn_count": None,
+    "sn_included": None,
+    "national_rank": None,
+    "national_count": None,
     "quartile_band": None,
-    "previous_value": None, "change": None, "benchmark_release": None,
+    "previous_value": None,
+    "change": None,
+    "benchmark_release": None,
 }
 
 
-def _row(kpi_id: str, period: str, start: str, end: str, numerator, denominator, value_source="local",
-         period_type="financial_quarter", **overrides) -> dict:
+def _row(
+    kpi_id: str,
+    period: str,
+    start: str,
+    end: str,
+    numerator,
+    denominator,
+    value_source="local",
+    period_type="financial_quarter",
+    **overrides,
+) -> dict:
     value = None if not denominator else 100 * numerator / denominator
-    return {**_BASE, "kpi_id": kpi_id, "period_type": period_type, "period": period,
-            "period_start": pd.Timestamp(start), "period_end": pd.Timestamp(end), "value_source": value_source,
-            "numerator": None if numerator is None else float(numerator),
-            "denominator": None if denominator is None else float(denominator),
-            "value": value, **overrides}
+    return {
+        **_BASE,
+        "kpi_id": kpi_id,
+        "period_type": period_type,
+        "period": period,
+        "period_start": pd.Timestamp(start),
+        "period_end": pd.Timestamp(end),
+        "value_source": value_source,
+        "numerator": None if numerator is None else float(numerator),
+        "denominator": None if denominator is None else float(denominator),
+        "value": value,
+        **overrides,
+    }
 
 
 def _write_mart(data_dir: Path, rows: list[dict], extra_columns: dict | None = None) -> None:
-    frame = pd.DataFrame(rows, columns=list(_BASE) + ["kpi_id", "period_type", "period", "period_start",
-                                                      "period_end", "value_source", "numerator", "denominator",
-                                                      "value"])
+    frame = pd.DataFrame(
+        rows,
+        columns=list(_BASE)
+        + [
+            "kpi_id",
+            "period_type",
+            "period",
+            "period_start",
+            "period_end",
+            "value_source",
+            "numerator",
+            "denominator",
+            "value",
+        ],
+    )
     for name, value in (extra_columns or {}).items():
         frame[name] = value
-    frame = frame.astype({"numerator": "float64", "denominator": "float64", "value": "float64",
-                          "previous_value": "float64", "change": "float64", "england_value": "float64",
-                          "region_value": "float64", "sn_mean": "float64", "sn_count": "Int64", "sn_included": "str",
-                          "national_rank": "Int64", "national_count": "Int64", "is_small_count": "bool",
-                          "period_start": "datetime64[us]", "period_end": "datetime64[us]"})
+    frame = frame.astype(
+        {
+            "numerator": "float64",
+            "denominator": "float64",
+            "value": "float64",
+            "previous_value": "float64",
+            "change": "float64",
+            "england_value": "float64",
+            "region_value": "float64",
+            "sn_mean": "float64",
+            "sn_count": "Int64",
+            "sn_included": "str",
+            "national_rank": "Int64",
+            "national_count": "Int64",
+            "is_small_count": "bool",
+            "period_start": "datetime64[us]",
+            "period_end": "datetime64[us]",
+        }
+    )
     (data_dir / "marts").mkdir(parents=True, exist_ok=True)
     connection = duckdb.connect()
     connection.register("frame", frame)
@@ -355,7 +472,7 @@ QUARTERS = [
 def _series(kpi_id: str, counts: list[tuple[int, int]]) -> list[dict]:
     """Consecutive quarters with previous_value and change as the mart computes them."""
     rows, previous = [], None
-    for (period, start, end), (numerator, denominator) in zip(QUARTERS, counts):
+    for (period, start, end), (numerator, denominator) in zip(QUARTERS, counts, strict=False):
         row = _row(kpi_id, period, start, end, numerator, denominator)
         if previous is not None:
             row["previous_value"] = previous
@@ -367,8 +484,10 @@ def _series(kpi_id: str, counts: list[tuple[int, int]]) -> list[dict]:
 
 def test_boundary_counts_with_threshold_5(tmp_path):
     # Numerators 0, 1, 4, 5 over a large denominator; then denominators 1, 4, 5.
-    _write_mart(tmp_path, _series("num", [(0, 20), (1, 20), (4, 20), (5, 20)])
-                + _series("den", [(1, 1), (4, 4), (5, 5), (0, 0)]))
+    _write_mart(
+        tmp_path,
+        _series("num", [(0, 20), (1, 20), (4, 20), (5, 20)]) + _series("den", [(1, 1), (4, 4), (5, 5), (0, 0)]),
+    )
     rows = _public_rows(_settings(tmp_path, threshold=5))
 
     assert rows["num 2023-24 Q1"]["numerator"] == "0" and rows["num 2023-24 Q1"]["value"] == "0.0"
@@ -396,12 +515,17 @@ def test_secondary_suppression_withholds_what_would_give_a_small_count_away(tmp_
     the two 20-week KPIs differing by 2 exceptions (each count large on its own)."""
     year = [_row("num", "2023-24", "2023-04-01", "2024-03-31", 75, 80, period_type="financial_year")]
     total = _row("advice", "2023-24 Q1", "2023-04-01", "2023-06-30", 40, 50)
-    groups = [_row("advice_health", "2023-24 Q1", "2023-04-01", "2023-06-30", 2, 3),
-              _row("advice_education", "2023-24 Q1", "2023-04-01", "2023-06-30", 38, 47)]
-    twenty_weeks = [_row("ehcp_20wk_incl_exc", "2023-24 Q2", "2023-07-01", "2023-09-30", 30, 42),
-                    _row("ehcp_20wk_excl_exc", "2023-24 Q2", "2023-07-01", "2023-09-30", 30, 40)]
-    _write_mart(tmp_path, _series("num", [(20, 20), (3, 20), (26, 30), (26, 30)]) + year + [total, *groups]
-                + twenty_weeks)
+    groups = [
+        _row("advice_health", "2023-24 Q1", "2023-04-01", "2023-06-30", 2, 3),
+        _row("advice_education", "2023-24 Q1", "2023-04-01", "2023-06-30", 38, 47),
+    ]
+    twenty_weeks = [
+        _row("ehcp_20wk_incl_exc", "2023-24 Q2", "2023-07-01", "2023-09-30", 30, 42),
+        _row("ehcp_20wk_excl_exc", "2023-24 Q2", "2023-07-01", "2023-09-30", 30, 40),
+    ]
+    _write_mart(
+        tmp_path, _series("num", [(20, 20), (3, 20), (26, 30), (26, 30)]) + year + [total, *groups] + twenty_weeks
+    )
     rows = _public_rows(_settings(tmp_path, threshold=5))
 
     assert rows["num 2023-24 Q2"]["numerator"] == "c"  # primary: 3
@@ -436,14 +560,44 @@ def test_threshold_comes_from_settings(tmp_path):
 
 
 def test_rank_and_band_of_a_suppressed_calendar_year_are_withheld_and_dfe_rows_kept(tmp_path):
-    benchmarks = {"england_value": 61.26, "region_value": 58.04, "sn_mean": 59.951, "sn_count": 9,
-                  "national_count": 41, "benchmark_release": "dfe_ehcp_2025"}
-    _write_mart(tmp_path, [
-        _row("k", "2023", "2023-01-01", "2023-12-31", 3, 4, period_type="calendar_year",
-             national_rank=12, quartile_band="B", **benchmarks),
-        _row("k", "2023", "2023-01-01", "2023-12-31", 3, 4, value_source="dfe_ehcp_2025",
-             period_type="calendar_year", national_rank=12, quartile_band="B", **benchmarks),
-    ])
+    benchmarks = {
+        "england_value": 61.26,
+        "region_value": 58.04,
+        "sn_mean": 59.951,
+        "sn_count": 9,
+        "national_count": 41,
+        "benchmark_release": "dfe_ehcp_2025",
+    }
+    _write_mart(
+        tmp_path,
+        [
+            _row(
+                "k",
+                "2023",
+                "2023-01-01",
+                "2023-12-31",
+                3,
+                4,
+                period_type="calendar_year",
+                national_rank=12,
+                quartile_band="B",
+                **benchmarks,
+            ),
+            _row(
+                "k",
+                "2023",
+                "2023-01-01",
+                "2023-12-31",
+                3,
+                4,
+                value_source="dfe_ehcp_2025",
+                period_type="calendar_year",
+                national_rank=12,
+                quartile_band="B",
+                **benchmarks,
+            ),
+        ],
+    )
     frame = _read_public(write_public_export(_settings(tmp_path))[0])
     local = frame[frame["value_source"] == "local"].iloc[0]
     dfe = frame[frame["value_source"] == "dfe_ehcp_2025"].iloc[0]

@@ -82,17 +82,24 @@ def _expected(frame: pd.DataFrame, column: str) -> dict[str, object]:
     others = values.drop(index=WORCESTERSHIRE).dropna()
     [region] = authorities.loc[authorities["old_la_code"] == WORCESTERSHIRE, "region_code"]
     national = frame.loc[frame["geographic_level"] == "National", column].map(_number).squeeze()
-    regional = frame.loc[
-        (frame["geographic_level"] == "Regional") & (frame["region_code"] == region), column
-    ].map(_number).squeeze()
+    regional = (
+        frame.loc[(frame["geographic_level"] == "Regional") & (frame["region_code"] == region), column]
+        .map(_number)
+        .squeeze()
+    )
     present = values.reindex(_neighbours_2025()).dropna()
     q25, q50, q75 = np.percentile(np.append(others.to_numpy(), ours), [25, 50, 75])
     # lower is better: band A is the lowest quarter, rank 1 the lowest value
     band = "A" if ours <= q25 else "B" if ours <= q50 else "C" if ours <= q75 else "D"
     return {
-        "value": ours, "england_value": national, "region_value": regional,
-        "sn_mean": float(present.mean()), "sn_count": len(present),
-        "national_rank": 1 + int((others < ours).sum()), "national_count": len(others) + 1, "quartile_band": band,
+        "value": ours,
+        "england_value": national,
+        "region_value": regional,
+        "sn_mean": float(present.mean()),
+        "sn_count": len(present),
+        "national_rank": 1 + int((others < ours).sum()),
+        "national_count": len(others) + 1,
+        "quartile_band": band,
     }
 
 
@@ -134,7 +141,7 @@ def test_sen2_series_2014_to_2024_has_one_row_per_year_with_its_release(both):
     mart = pd.read_parquet(both.kpi_comparison)
     series = mart[(mart["kpi_id"] == "ehcp_20wk_excl_exc") & (mart["period_type"] == "calendar_year")]
     assert sorted(series["period"]) == [str(year) for year in range(2014, 2025)]
-    releases = dict(zip(series["period"], series["value_source"]))
+    releases = dict(zip(series["period"], series["value_source"], strict=False))
     # the newer release wins where releases overlap: the 2023 SEN2 file (2014-2022) over the 2022
     # one (2014-2021), the 2025 EHC plans release (2019-2024) over both
     assert {releases[str(year)] for year in range(2014, 2019)} == {"dfe_sen2_2023"}
@@ -150,8 +157,9 @@ def test_sen2_series_2014_to_2024_has_one_row_per_year_with_its_release(both):
 def test_both_neighbour_workbooks_sit_together_and_the_2025_model_is_used(both):
     status = pd.read_parquet(both.marts_dir / "dfe_file_status.parquet")
     workbooks = status[status["file_name"].str.endswith(".xlsx") & status["file_name"].str.contains("sn_")]
-    assert dict(zip(workbooks["file_name"].map(lambda name: Path(name).name), workbooks["release"])) == {
-        "sn_april_2021.xlsx": "sn_model_2021", "sn_may_2025.xlsx": "sn_model_2025",
+    assert dict(zip(workbooks["file_name"].map(lambda name: Path(name).name), workbooks["release"], strict=False)) == {
+        "sn_april_2021.xlsx": "sn_model_2021",
+        "sn_may_2025.xlsx": "sn_model_2025",
     }
     assert set(workbooks["status"]) == {"loaded"}
     assert set(pd.read_parquet(both.kpi_comparison)["sn_model"]) == {"sn_model_2025"}

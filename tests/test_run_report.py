@@ -12,8 +12,7 @@ import pytest
 from dagster._core.definitions.asset_checks.asset_check_evaluation import AssetCheckEvaluation
 from dagster_shared.error import SerializableErrorInfo
 
-from pipelines.run_report import extract_outcomes_metadata
-from pipelines.run_report import latest_report_path, summarise_run, write_run_report
+from pipelines.run_report import extract_outcomes_metadata, latest_report_path, summarise_run, write_run_report
 from pipelines.settings import DEMO_PSEUDONYMISATION_KEY, Settings
 from tests.conftest import SAMPLE_EXTRACT_FILES, PipelineRun, run_pipeline, write_sample
 
@@ -24,8 +23,14 @@ BROKEN_FILE = "ehc_requests_synthetic_2021-22_Q1.csv"
 
 
 def _settings(data_dir: Path, home_la: str = "990") -> Settings:
-    return Settings(home_la=home_la, data_dir=data_dir, benchmarks_dir=data_dir / "sample_benchmarks",
-                    sn_model="2025", small_count_threshold=5, pseudonymisation_key=None)
+    return Settings(
+        home_la=home_la,
+        data_dir=data_dir,
+        benchmarks_dir=data_dir / "sample_benchmarks",
+        sn_model="2025",
+        small_count_threshold=5,
+        pseudonymisation_key=None,
+    )
 
 
 def _break_two_rows(path: Path) -> None:
@@ -66,7 +71,12 @@ def test_summary_of_a_published_run(published_run):
     assert summary["published"] is True and summary["outcome"] == "published"
     assert summary["reasons"] == [] and summary["failed_steps"] == []
     files = summary["files"]
-    assert (files["files_seen"], files["files_loaded"], files["files_unchanged"], files["files_rejected"]) == (SAMPLE_EXTRACT_FILES, SAMPLE_EXTRACT_FILES, 0, 0)
+    assert (files["files_seen"], files["files_loaded"], files["files_unchanged"], files["files_rejected"]) == (
+        SAMPLE_EXTRACT_FILES,
+        SAMPLE_EXTRACT_FILES,
+        0,
+        0,
+    )
     assert files["rows_quarantined"] == 2
     assert len(files["files"]) == SAMPLE_EXTRACT_FILES and {f["status"] for f in files["files"]} == {"loaded"}
     [broken] = [f for f in files["files"] if f["rows_quarantined"]]
@@ -150,50 +160,72 @@ def test_report_of_a_run_that_failed_in_dbt(failed_run):
 
 
 def _event(kind: str, step: str | None = None, **data) -> SimpleNamespace:
-    return SimpleNamespace(event_type_value=kind, step_key=step, event_specific_data=SimpleNamespace(**data),
-                           message=None)
+    return SimpleNamespace(
+        event_type_value=kind, step_key=step, event_specific_data=SimpleNamespace(**data), message=None
+    )
 
 
 def _check(evaluation: AssetCheckEvaluation) -> SimpleNamespace:
-    return SimpleNamespace(event_type_value="ASSET_CHECK_EVALUATION", step_key="check",
-                           event_specific_data=evaluation, message=None)
+    return SimpleNamespace(
+        event_type_value="ASSET_CHECK_EVALUATION", step_key="check", event_specific_data=evaluation, message=None
+    )
 
 
 def _materialisation(key: list[str], metadata: dict) -> SimpleNamespace:
-    return _event("ASSET_MATERIALIZATION", "step",
-                  materialization=dg.AssetMaterialization(asset_key=dg.AssetKey(key), metadata=metadata))
+    return _event(
+        "ASSET_MATERIALIZATION",
+        "step",
+        materialization=dg.AssetMaterialization(asset_key=dg.AssetKey(key), metadata=metadata),
+    )
 
 
 def _outcome(extract: str, name: str, status: str, loaded: int, quarantined: int, message: str):
     from pipelines.ingest.extracts import FileOutcome
 
-    return FileOutcome(extract, Path("/raw") / extract / name, status, message,
-                       rows_loaded=loaded, rows_quarantined=quarantined)
+    return FileOutcome(
+        extract, Path("/raw") / extract / name, status, message, rows_loaded=loaded, rows_quarantined=quarantined
+    )
 
 
 def _hand_made_events() -> list:
     outcomes = [
-        _outcome("ehc_requests", "ehc_requests_2023-24_Q1.csv", "loaded", 100, 3, "loaded 100 of 103 rows, quarantined 3"),
+        _outcome(
+            "ehc_requests", "ehc_requests_2023-24_Q1.csv", "loaded", 100, 3, "loaded 100 of 103 rows, quarantined 3"
+        ),
         _outcome("ehc_requests", "ehc_requests_2023-24_Q2.csv", "unchanged", 0, 0, "already seen: nothing to do"),
         _outcome("advice_requests", "advice_2023-24.csv", "rejected", 0, 0, "no period in file name"),
     ]
     cause = SerializableErrorInfo("KeyError: 'home_la'\n", [], "KeyError")
-    error = SerializableErrorInfo('Error in step "sendkpi_dbt_models"\n', ["stack"], "DagsterExecutionStepExecutionError",
-                                  cause=cause)
+    error = SerializableErrorInfo(
+        'Error in step "sendkpi_dbt_models"\n', ["stack"], "DagsterExecutionStepExecutionError", cause=cause
+    )
     return [
         _event("PIPELINE_START"),
         _event("STEP_START", "local_extracts"),
         _materialisation(["raw", "load_log"], extract_outcomes_metadata(outcomes)),
         _materialisation(["raw", "load_log"], extract_outcomes_metadata(outcomes)),  # reported twice
         _event("STEP_SUCCESS", "local_extracts"),
-        _check(AssetCheckEvaluation(
-            asset_key=dg.AssetKey(["raw", "ehc_requests"]), check_name="ehc_requests_matches_schema", passed=False,
-            metadata={"rows_checked": 100, "failures": 2,
-                      "by_rule": dg.MetadataValue.md("| column | check | failures |\n|---|---|---|\n| decision | isin | 2 |")},
-        )),
-        _check(AssetCheckEvaluation(
-            asset_key=dg.AssetKey(["raw", "advice_requests"]), check_name="advice_requests_matches_schema", passed=True,
-        )),
+        _check(
+            AssetCheckEvaluation(
+                asset_key=dg.AssetKey(["raw", "ehc_requests"]),
+                check_name="ehc_requests_matches_schema",
+                passed=False,
+                metadata={
+                    "rows_checked": 100,
+                    "failures": 2,
+                    "by_rule": dg.MetadataValue.md(
+                        "| column | check | failures |\n|---|---|---|\n| decision | isin | 2 |"
+                    ),
+                },
+            )
+        ),
+        _check(
+            AssetCheckEvaluation(
+                asset_key=dg.AssetKey(["raw", "advice_requests"]),
+                check_name="advice_requests_matches_schema",
+                passed=True,
+            )
+        ),
         _event("STEP_START", "sendkpi_dbt_models"),
         _event("STEP_FAILURE", "sendkpi_dbt_models", error=error),
         _event("STEP_SKIPPED", "published__marts"),
@@ -209,10 +241,18 @@ def test_summary_of_hand_made_events():
     ]
     assert summary["reasons"][0].startswith("step sendkpi_dbt_models failed")
     assert "check ehc_requests_matches_schema on raw/ehc_requests failed" in summary["reasons"]
-    assert summary["steps"] == {"local_extracts": "succeeded", "sendkpi_dbt_models": "failed",
-                                "published__marts": "skipped"}
+    assert summary["steps"] == {
+        "local_extracts": "succeeded",
+        "sendkpi_dbt_models": "failed",
+        "published__marts": "skipped",
+    }
     files = summary["files"]
-    assert (files["files_seen"], files["files_loaded"], files["files_unchanged"], files["files_rejected"]) == (3, 1, 1, 1)
+    assert (files["files_seen"], files["files_loaded"], files["files_unchanged"], files["files_rejected"]) == (
+        3,
+        1,
+        1,
+        1,
+    )
     assert (files["rows_loaded"], files["rows_quarantined"]) == (100, 3)
     assert [(f["file"], f["status"], f["rows_quarantined"]) for f in files["files"]] == [
         ("ehc_requests_2023-24_Q1.csv", "loaded", 3),

@@ -78,17 +78,19 @@ def test_same_seed_gives_identical_bytes_and_another_seed_differs(tmp_path):
     first, again, other = snapshot(tmp_path / "a", 7), snapshot(tmp_path / "b", 7), snapshot(tmp_path / "c", 8)
     assert first == again
     assert first.keys() == other.keys()
-    assert first["raw/ehc_requests/ehc_requests_synthetic_2023-24_Q4.csv"] != other[
-        "raw/ehc_requests/ehc_requests_synthetic_2023-24_Q4.csv"
-    ]
+    assert (
+        first["raw/ehc_requests/ehc_requests_synthetic_2023-24_Q4.csv"]
+        != other["raw/ehc_requests/ehc_requests_synthetic_2023-24_Q4.csv"]
+    )
 
 
 def test_every_file_is_labelled_synthetic(tmp_path):
     paths = write_sample_extracts(tmp_path / "raw") + write_sample_benchmarks(tmp_path / "bench")
     # 12 quarters of two extracts, 6 DSG monitoring periods and the DSG balances, 8 DfE files
-    # (EHC plans, reference, README) and 6 exclusions / NEET / CME files (two layouts each),
-    # 12 quarters of annual reviews, exclusions and CME, the school census and NEET returns
-    assert len(paths) == 2 * 12 + 6 + 1 + 8 + 6 + 3 * 12 + 2
+    # (EHC plans, reference, README) and 7 exclusions / NEET / CME files (two layouts each, and
+    # CME's full-year file), 12 quarters of annual reviews, exclusions and CME, the school
+    # census and NEET returns
+    assert len(paths) == 2 * 12 + 6 + 1 + 8 + 7 + 3 * 12 + 2
     assert all(p.exists() for p in paths)
     assert all("synthetic" in p.name for p in paths if p.name != "README.md")
     readme = (tmp_path / "bench" / "README.md").read_text(encoding="utf-8")
@@ -306,8 +308,10 @@ def test_percentages_follow_dfe_definitions(benchmarks_dir):
     "file, value, within, later",
     [
         (
-            "assessments_synthetic.csv", "outcome_decision_within_time_pc",
-            "outcome_decision_within_time", "outcome_decision_over_time",
+            "assessments_synthetic.csv",
+            "outcome_decision_within_time_pc",
+            "outcome_decision_within_time",
+            "outcome_decision_over_time",
         ),
         ("annual_reviews_synthetic.csv", "pc_decsion_4weeks", "number_decsion_4weeks", "number_decision_gt_4weeks"),
         ("annual_reviews_synthetic.csv", "pc_decision_gt_4weeks", "number_decision_gt_4weeks", "number_decsion_4weeks"),
@@ -334,8 +338,10 @@ def test_assessment_and_annual_review_files_are_headline_rows_with_consistent_co
     # The same geographies as the older files, year by year.
     keys = ["time_period", "geographic_level", "region_code", "old_la_code"]
     assert assessments[keys].equals(timeliness[keys])
-    assert reviews[keys].reset_index(drop=True).equals(
-        timeliness.loc[timeliness["time_period"] == "2023", keys].reset_index(drop=True)
+    assert (
+        reviews[keys]
+        .reset_index(drop=True)
+        .equals(timeliness.loc[timeliness["time_period"] == "2023", keys].reset_index(drop=True))
     )
     # Plans issued after assessment are the plans of the timeliness file.
     assert (assessments["assess_issued"] == timeliness["plans_issued_den"]).all()

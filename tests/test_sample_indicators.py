@@ -42,8 +42,7 @@ def _read(path: Path) -> pd.DataFrame:
 
 def _quarter_files(raw_dir: Path, extract: str) -> dict[str, pd.DataFrame]:
     return {
-        re.search(r"\d{4}-\d{2}_Q\d", path.name)[0]: _read(path)
-        for path in sorted((raw_dir / extract).glob("*.csv"))
+        re.search(r"\d{4}-\d{2}_Q\d", path.name)[0]: _read(path) for path in sorted((raw_dir / extract).glob("*.csv"))
     }
 
 
@@ -142,7 +141,10 @@ def test_seed_004_permanent_exclusions_2022_23(raw_dir):
     permanent = year[year["exclusion_type"] == "permanent"]
     assert len(permanent) == 162
     assert permanent["school_phase"].value_counts().to_dict() == {
-        "secondary": 128, "primary": 13, "middle": 11, "special": 10,
+        "secondary": 128,
+        "primary": 13,
+        "middle": 11,
+        "special": 10,
     }
 
 
@@ -243,9 +245,12 @@ def test_suspensions_per_year_repeats_and_pupils_across_files(raw_dir):
         statuses = suspensions.groupby("pupil_id")["sen_status"].nunique()
         assert 10 <= (statuses > 1).sum() <= 0.1 * len(statuses)
     files = _quarter_files(raw_dir, "exclusions")
-    quarters_per_pupil = pd.concat(
-        [frame[["pupil_id"]].assign(period=period) for period, frame in files.items()]
-    ).drop_duplicates().groupby("pupil_id").size()
+    quarters_per_pupil = (
+        pd.concat([frame[["pupil_id"]].assign(period=period) for period, frame in files.items()])
+        .drop_duplicates()
+        .groupby("pupil_id")
+        .size()
+    )
     assert (quarters_per_pupil >= 3).sum() > 200
     # a pupil stays in one school and phase
     assert every.groupby("pupil_id")[["school_id", "school_phase"]].nunique().max().max() == 1
@@ -279,7 +284,7 @@ def test_cme_referrals_peak_in_september_every_year(raw_dir):
     per_quarter = referred.dt.to_period("Q-MAR").value_counts().sort_index()
     assert len(per_quarter) == 12
     for year in range(3):
-        quarters = per_quarter.iloc[4 * year: 4 * year + 4].tolist()
+        quarters = per_quarter.iloc[4 * year : 4 * year + 4].tolist()
         assert quarters.index(max(quarters)) == 1, quarters  # Q2: July-September
         assert 1_500 <= sum(quarters) <= 2_000
     per_month = referred.dt.month.value_counts()

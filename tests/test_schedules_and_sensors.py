@@ -18,8 +18,10 @@ from pipelines.periods import FinancialQuarter
 from pipelines.sensors import new_extract_files
 from tests.conftest import SAMPLE_EXTRACT_FILES, environment
 
-HEADER = "request_id,child_id,request_received_date,decision_date,decision,assessment_outcome," \
-         "assessment_outcome_date,exception_reason,age_at_request,primary_need\n"
+HEADER = (
+    "request_id,child_id,request_received_date,decision_date,decision,assessment_outcome,"
+    "assessment_outcome_date,exception_reason,age_at_request,primary_need\n"
+)
 
 
 def _write(raw: Path, name: str, rows: str = "R1,C1,2023-07-03,,,,,,7,ASD\n") -> Path:
@@ -97,8 +99,10 @@ def test_sensor_spans_changed_quarters_in_one_run_and_whole_range_for_unnamed_fi
         _write(tmp_path / "raw", "ehc_requests_2023-24_Q1.csv")
         result, cursor = _tick(cursor)
         assert (result.tags[RANGE_START_TAG], result.tags[RANGE_END_TAG]) == ("2021-22_Q3", "2023-24_Q1")
-        shutil.copy(tmp_path / "raw" / "ehc_requests" / "ehc_requests_2021-22_Q3.csv",
-                    tmp_path / "raw" / "ehc_requests" / "latest export.csv")
+        shutil.copy(
+            tmp_path / "raw" / "ehc_requests" / "ehc_requests_2021-22_Q3.csv",
+            tmp_path / "raw" / "ehc_requests" / "latest export.csv",
+        )
         result, _ = _tick(cursor)
         keys = FINANCIAL_QUARTERS.get_partition_keys()
         assert (result.tags[RANGE_START_TAG], result.tags[RANGE_END_TAG]) == (keys[0], keys[-1])
@@ -117,14 +121,20 @@ def test_run_report_sensors_write_a_report_for_scheduled_runs_and_skip_cli_runs(
 
     benchmarks = write_sample(tmp_path)
     instance = dg.DagsterInstance.ephemeral()
-    with environment(SENDKPI_DATA_DIR=str(tmp_path), SENDKPI_BENCHMARKS_DIR=str(benchmarks),
-                     SENDKPI_HOME_LA="990", SENDKPI_PSEUDONYMISATION_KEY=None):
+    with environment(
+        SENDKPI_DATA_DIR=str(tmp_path),
+        SENDKPI_BENCHMARKS_DIR=str(benchmarks),
+        SENDKPI_HOME_LA="990",
+        SENDKPI_PSEUDONYMISATION_KEY=None,
+    ):
         job = defs.resolve_job_def("refresh_all")
         scheduled = job.execute_in_process(instance=instance, tags=all_quarters_tags(), raise_on_error=False)
         assert scheduled.success
         context = dg.build_run_status_sensor_context(
-            sensor_name="report_successful_run", dagster_instance=instance,
-            dagster_run=scheduled.dagster_run, dagster_event=scheduled.get_run_success_event(),
+            sensor_name="report_successful_run",
+            dagster_instance=instance,
+            dagster_run=scheduled.dagster_run,
+            dagster_event=scheduled.get_run_success_event(),
         )
         assert report_successful_run(context) is None
         reports = list((tmp_path / "run_reports").glob("*.md"))
@@ -136,8 +146,10 @@ def test_run_report_sensors_write_a_report_for_scheduled_runs_and_skip_cli_runs(
             instance=instance, tags={**all_quarters_tags(), "sendkpi/launched_by": "cli"}, raise_on_error=False
         )
         context = dg.build_run_status_sensor_context(
-            sensor_name="report_successful_run", dagster_instance=instance,
-            dagster_run=cli_run.dagster_run, dagster_event=cli_run.get_run_success_event(),
+            sensor_name="report_successful_run",
+            dagster_instance=instance,
+            dagster_run=cli_run.dagster_run,
+            dagster_event=cli_run.get_run_success_event(),
         )
         assert isinstance(report_successful_run(context), dg.SkipReason)
         assert len(list((tmp_path / "run_reports").glob("*.md"))) == 1

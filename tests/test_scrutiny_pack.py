@@ -95,7 +95,14 @@ def test_small_counts_are_c_and_never_coloured(published):
 def test_the_workbook_has_every_sheet_and_its_numbers_are_numbers(published, demo_run):
     folder, public = published
     book = openpyxl.load_workbook(folder / "send_kpis.xlsx")
-    assert book.sheetnames == ["KPIs", "DSG monitoring", "Deficit projection", "Projection chart", "Assumptions", "About"]
+    assert book.sheetnames == [
+        "KPIs",
+        "DSG monitoring",
+        "Deficit projection",
+        "Projection chart",
+        "Assumptions",
+        "About",
+    ]
     kpis = book["KPIs"]
     header = [cell.value for cell in kpis[1]]
     assert header[:8] == ["KPI", "Name", "Period type", "Period", "Source", "Numerator", "Denominator", "Value"]
@@ -112,8 +119,13 @@ def test_the_workbook_has_every_sheet_and_its_numbers_are_numbers(published, dem
     sheet = book["DSG monitoring"]
     assert sheet.max_row - 1 == len(monitoring)
     first = monitoring.iloc[0]
-    assert [c.value for c in sheet[2]][:5] == [first["financial_year"], first["period"], first["block"],
-                                               first["budget"], first["forecast_outturn"]]
+    assert [c.value for c in sheet[2]][:5] == [
+        first["financial_year"],
+        first["period"],
+        first["block"],
+        first["budget"],
+        first["forecast_outturn"],
+    ]
     assert isinstance(sheet["D2"].value, (int, float)) and sheet["D2"].number_format == "#,##0"
     assert len(book["Projection chart"]._charts) == 1
     assumptions = {row[0]: row[1] for row in book["Assumptions"].iter_rows(min_row=2, values_only=True)}

@@ -13,8 +13,13 @@ from pipelines.settings import CONFIG_FILE, PROJECT_ROOT, Settings, SettingsErro
 from tests.conftest import environment
 
 SETTING_VARIABLES = [
-    "SENDKPI_HOME_LA", "SENDKPI_DATA_DIR", "SENDKPI_BENCHMARKS_DIR", "SENDKPI_SN_MODEL",
-    "SENDKPI_SMALL_COUNT_THRESHOLD", "SENDKPI_PSEUDONYMISATION_KEY_FILE", "SENDKPI_PSEUDONYMISATION_KEY",
+    "SENDKPI_HOME_LA",
+    "SENDKPI_DATA_DIR",
+    "SENDKPI_BENCHMARKS_DIR",
+    "SENDKPI_SN_MODEL",
+    "SENDKPI_SMALL_COUNT_THRESHOLD",
+    "SENDKPI_PSEUDONYMISATION_KEY_FILE",
+    "SENDKPI_PSEUDONYMISATION_KEY",
 ]
 
 
@@ -48,13 +53,16 @@ def test_defaults_from_the_repository_sendkpi_toml():
 
 
 def test_values_from_a_config_file_with_paths_relative_to_its_folder(tmp_path):
-    config = write_config(tmp_path / "conf", (
-        'home_la = "885"\n'
-        'data_dir = "lake"\n'
-        'benchmarks_dir = "../dfe files"\n'
-        'sn_model = "2021"\n'
-        "small_count_threshold = 10\n"
-    ))
+    config = write_config(
+        tmp_path / "conf",
+        (
+            'home_la = "885"\n'
+            'data_dir = "lake"\n'
+            'benchmarks_dir = "../dfe files"\n'
+            'sn_model = "2021"\n'
+            "small_count_threshold = 10\n"
+        ),
+    )
 
     settings = load_settings(config)
 
@@ -219,9 +227,9 @@ def test_quarter_found_in_file_names(text, expected):
 @pytest.mark.parametrize(
     "text",
     [
-        "ehc_requests_2023-25_Q2.csv",   # years not consecutive
+        "ehc_requests_2023-25_Q2.csv",  # years not consecutive
         "ehc_requests_2023-22_Q2.csv",
-        "ehc_requests_2023-24_Q5.csv",   # no fifth quarter
+        "ehc_requests_2023-24_Q5.csv",  # no fifth quarter
         "ehc_requests_2023-24_Q0.csv",
         "ehc_requests_2023-24_Q23.csv",  # a longer number is not a quarter
         "ehc_requests_12023-24_Q2.csv",  # nor a longer year
@@ -291,7 +299,10 @@ def test_quarters_sort_in_time_order():
     labels = ["2024-25_Q1", "2023-24_Q4", "2023-24_Q2", "2023-24_Q3"]
 
     assert [q.label for q in sorted(FinancialQuarter.parse(x) for x in labels)] == [
-        "2023-24_Q2", "2023-24_Q3", "2023-24_Q4", "2024-25_Q1"
+        "2023-24_Q2",
+        "2023-24_Q3",
+        "2023-24_Q4",
+        "2024-25_Q1",
     ]
 
 
@@ -308,14 +319,22 @@ def test_consecutive_quarters_leave_no_gap():
 
 def test_dbt_vars_come_from_the_settings(tmp_path):
     settings = Settings(
-        home_la="E06000047", data_dir=tmp_path, benchmarks_dir=tmp_path / "b",
-        sn_model="2021", small_count_threshold=7, pseudonymisation_key="secret",
+        home_la="E06000047",
+        data_dir=tmp_path,
+        benchmarks_dir=tmp_path / "b",
+        sn_model="2021",
+        small_count_threshold=7,
+        pseudonymisation_key="secret",
     )
 
     assert dbt_vars(settings) == {
-        "home_la": "E06000047", "sn_model": "2021", "small_count_threshold": 7,
+        "home_la": "E06000047",
+        "sn_model": "2021",
+        "small_count_threshold": 7,
         # the [dsg] defaults: no scenario but the built-in current_forecast (tests/test_dsg.py)
-        "dsg_statutory_override_end": "2028-03-31", "dsg_projection_years": 4, "dsg_scenarios": [],
+        "dsg_statutory_override_end": "2028-03-31",
+        "dsg_projection_years": 4,
+        "dsg_scenarios": [],
     }
 
 
@@ -327,7 +346,9 @@ def test_dbt_vars_follow_environment_overrides(tmp_path, monkeypatch):
     result = dbt_vars(load_settings(tmp_path / "absent.toml"))
 
     assert {key: result[key] for key in ("home_la", "sn_model", "small_count_threshold")} == {
-        "home_la": "885", "sn_model": "2025", "small_count_threshold": 10,
+        "home_la": "885",
+        "sn_model": "2025",
+        "small_count_threshold": 10,
     }
     assert "never-a-dbt-var" not in map(str, result.values())
 
@@ -340,8 +361,7 @@ def test_duckdb_memory_limit_and_threads_reach_the_loader_and_dbt(tmp_path):
         settings = load_settings()
         with WarehouseResource().build_connection() as connection:
             limit, threads, spill = connection.execute(
-                "select current_setting('memory_limit'), current_setting('threads'), "
-                "current_setting('temp_directory')"
+                "select current_setting('memory_limit'), current_setting('threads'), current_setting('temp_directory')"
             ).fetchone()
     assert (settings.duckdb_memory_limit, settings.duckdb_threads) == ("300MB", 1)
     assert limit.replace(" ", "").lower() in ("286.1mib", "300.0mb", "300mb") and threads == 1

@@ -56,11 +56,17 @@ def test_significance_flags_follow_the_documented_test(mart):
     rows = mart[mart["value_ci_lower"].notna()].to_dict("records")
     seen = set()
     for row in rows:
-        for column, benchmark, name in (("significance_vs_england", row["england_value"], "England"),
-                                        ("significance_vs_neighbours", row["sn_mean"], "neighbours")):
+        for column, benchmark, name in (
+            ("significance_vs_england", row["england_value"], "England"),
+            ("significance_vs_neighbours", row["sn_mean"], "neighbours"),
+        ):
             want = expected_flag(row["value_ci_lower"], row["value_ci_upper"], benchmark, row["is_small_count"], name)
             got = row[column]
-            assert (got is None or pd.isna(got)) if want is None else got == want, (row["kpi_id"], row["period"], column)
+            assert (got is None or pd.isna(got)) if want is None else got == want, (
+                row["kpi_id"],
+                row["period"],
+                column,
+            )
             seen.add(want)
     # the demo exercises both outcomes of the test; a small count is never called significant
     assert "not significantly different from England" in seen
@@ -68,4 +74,9 @@ def test_significance_flags_follow_the_documented_test(mart):
     small = mart[mart["is_small_count"]]
     for column in ("significance_vs_england", "significance_vs_neighbours"):
         assert not small[column].fillna("").str.startswith("significantly").any()
-    assert mart.loc[mart["value_ci_lower"].isna(), ["significance_vs_england", "significance_vs_neighbours"]].isna().all().all()
+    assert (
+        mart.loc[mart["value_ci_lower"].isna(), ["significance_vs_england", "significance_vs_neighbours"]]
+        .isna()
+        .all()
+        .all()
+    )

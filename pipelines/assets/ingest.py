@@ -3,7 +3,11 @@
 
 import dagster as dg
 
+from pipelines.fingerprint import record_candidate
 from pipelines.ingest.dfe import CANONICAL_TABLES, load_published_folder
+from pipelines.ingest.drop_zone import survey
+from pipelines.ingest.extracts import LoadPolicy, load_extract_folder, report_notices
+from pipelines.ingest.keys import check_same_key, pseudonymisation_key
 from pipelines.ingest.returns import (
     DSG,
     NEET,
@@ -13,14 +17,10 @@ from pipelines.ingest.returns import (
     ReturnFolder,
     load_returns_folder,
 )
-from pipelines.ingest.drop_zone import survey
-from pipelines.ingest.extracts import LoadPolicy, load_extract_folder, report_notices
-from pipelines.ingest.keys import check_same_key, pseudonymisation_key
 from pipelines.partitions import FINANCIAL_QUARTERS
 from pipelines.resources import WarehouseResource
 from pipelines.run_report import extract_outcomes_metadata, return_files_metadata
 from pipelines.settings import SettingsError
-from pipelines.fingerprint import record_candidate
 from pipelines.warehouse import ensure_raw_tables
 from schemas import EXTRACTS
 
@@ -32,10 +32,14 @@ QUARANTINE_KEY = dg.AssetKey([RAW, "quarantine"])
 
 @dg.multi_asset(
     specs=[
-        *(dg.AssetSpec(key, description=EXTRACTS[name].description, group_name="ingest")
-          for name, key in EXTRACT_KEYS.items()),
+        *(
+            dg.AssetSpec(key, description=EXTRACTS[name].description, group_name="ingest")
+            for name, key in EXTRACT_KEYS.items()
+        ),
         dg.AssetSpec(LOAD_LOG_KEY, description="Every extract file seen and what became of it", group_name="ingest"),
-        dg.AssetSpec(QUARANTINE_KEY, description="Rows that failed a row-level rule, with the rule", group_name="ingest"),
+        dg.AssetSpec(
+            QUARANTINE_KEY, description="Rows that failed a row-level rule, with the rule", group_name="ingest"
+        ),
     ],
     can_subset=False,
     partitions_def=FINANCIAL_QUARTERS,
@@ -63,13 +67,25 @@ def local_extracts(context: dg.AssetExecutionContext, warehouse: WarehouseResour
         policy = LoadPolicy(settings.max_case_loss_pct, settings.max_quarantined_pct)
         drop_zone = survey(settings.raw_dir)
         for name, spec in EXTRACTS.items():
-            outcomes.extend(load_extract_folder(connection, spec, settings.raw_dir / name, key, quarters, policy=policy,
-                                                data_dir=settings.data_dir, files=drop_zone.files[name]))
+            outcomes.extend(
+                load_extract_folder(
+                    connection,
+                    spec,
+                    settings.raw_dir / name,
+                    key,
+                    quarters,
+                    policy=policy,
+                    data_dir=settings.data_dir,
+                    files=drop_zone.files[name],
+                )
+            )
         # Entries that are no extract file: rejected or ignored, each with its reason.
         returns_folders = {returns.folder for returns in RETURN_FOLDERS}
-        outcomes.extend(report_notices(
-            connection, [n for n in drop_zone.notices if n.folder not in returns_folders], settings.data_dir
-        ))
+        outcomes.extend(
+            report_notices(
+                connection, [n for n in drop_zone.notices if n.folder not in returns_folders], settings.data_dir
+            )
+        )
     for outcome in outcomes:
         log = context.log.warning if outcome.status in ("rejected", "held") else context.log.info
         log(f"{outcome.path.name}: {outcome.status}: {outcome.message}")
@@ -102,9 +118,10 @@ def dfe_published_files(context: dg.AssetExecutionContext, warehouse: WarehouseR
         statuses = connection.execute(
             "select file_name, status, message from raw.dfe_files order by file_name"
         ).fetchall()
-        models = [row[0] for row in connection.execute(
-            "select distinct release from raw.dfe_sn_model_wide order by 1"
-        ).fetchall()]
+        models = [
+            row[0]
+            for row in connection.execute("select distinct release from raw.dfe_sn_model_wide order by 1").fetchall()
+        ]
     recognised = [published for published in files if published.recognised]
     for name, status, message in statuses:
         if status != "loaded":
@@ -134,7 +151,9 @@ def dfe_published_files(context: dg.AssetExecutionContext, warehouse: WarehouseR
 
 
 # What each raw table of the aggregate returns holds, for the asset catalogue: its contract's description.
-RETURN_TABLE_DESCRIPTIONS = {layout.name: layout.description for returns in RETURN_FOLDERS for layout in returns.layouts}
+RETURN_TABLE_DESCRIPTIONS = {
+    layout.name: layout.description for returns in RETURN_FOLDERS for layout in returns.layouts
+}
 RETURN_GROUPS = {DSG.folder: "finance", NEET.folder: "ingest", SCHOOL_CENSUS.folder: "ingest"}
 RETURN_KEYS = {table: dg.AssetKey([RAW, table]) for returns in RETURN_FOLDERS for table in returns.tables}
 
@@ -143,13 +162,16 @@ def _returns_asset(returns: ReturnFolder) -> dg.AssetsDefinition:
     @dg.multi_asset(
         name=f"{returns.folder}_returns",
         specs=[
-            dg.AssetSpec(RETURN_KEYS[table], group_name=RETURN_GROUPS[returns.folder],
-                         description=RETURN_TABLE_DESCRIPTIONS[table])
+            dg.AssetSpec(
+                RETURN_KEYS[table],
+                group_name=RETURN_GROUPS[returns.folder],
+                description=RETURN_TABLE_DESCRIPTIONS[table],
+            )
             for table in returns.tables
         ],
         can_subset=False,
         description=f"The {returns.description} files in data/raw/{returns.folder}/ (docs/extracts.md), "
-                    "recognised by header and reloaded whole each run",
+        "recognised by header and reloaded whole each run",
     )
     def _load(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         raw_dir = warehouse.settings().raw_dir
@@ -157,8 +179,10 @@ def _returns_asset(returns: ReturnFolder) -> dg.AssetsDefinition:
         drop_zone = survey(raw_dir)
         with warehouse.build_connection() as connection:
             files = load_returns_folder(connection, returns, folder, drop_zone.files[returns.folder])
-        files += [ReturnFile(notice.path, None, f"{notice.path}: {notice.reason}")
-                  for notice in drop_zone.notices_in(returns.folder)]
+        files += [
+            ReturnFile(notice.path, None, f"{notice.path}: {notice.reason}")
+            for notice in drop_zone.notices_in(returns.folder)
+        ]
         if not files:
             context.log.info(f"No files in {folder}: the marts built on them will be empty")
         for found in files:

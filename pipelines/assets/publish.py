@@ -6,12 +6,16 @@ from dagster_dbt import get_asset_key_for_model
 from pipelines.assets.transform import sendkpi_dbt_models
 from pipelines.fingerprint import record_published
 from pipelines.public_export import write_public_export
-from pipelines.report.write import write_scrutiny_pack
 from pipelines.publish import publish
+from pipelines.report.write import write_scrutiny_pack
 from pipelines.resources import WarehouseResource
 
 PUBLISHED_MARTS = [
-    "kpi_comparison", "extract_load_summary", "la_code_resolution", "dsg_monitoring", "dsg_deficit_projection",
+    "kpi_comparison",
+    "extract_load_summary",
+    "la_code_resolution",
+    "dsg_monitoring",
+    "dsg_deficit_projection",
     "dfe_file_status",
 ]
 

@@ -22,8 +22,16 @@ from pipelines.ingest.files import file_sha256
 
 # Columns every EHC plan release file starts with (explore education statistics conventions).
 _GEOGRAPHY = [
-    "time_period", "time_identifier", "geographic_level", "country_code", "country_name",
-    "region_code", "region_name", "old_la_code", "new_la_code", "la_name",
+    "time_period",
+    "time_identifier",
+    "geographic_level",
+    "country_code",
+    "country_name",
+    "region_code",
+    "region_name",
+    "old_la_code",
+    "new_la_code",
+    "la_name",
 ]
 
 
@@ -88,15 +96,27 @@ _NEET_SCORECARD_HEADLINE = {
 # Exclusions by geography (academic year). Releases up to 2020/21 name the phase column
 # school_type, later ones education_phase (same labels); canonical name: education_phase.
 _EXCLUSIONS_MEASURES = [
-    "num_schools", "headcount", "perm_excl", "perm_excl_rate", "suspension", "susp_rate",
-    "one_plus_susp", "one_plus_susp_rate",
+    "num_schools",
+    "headcount",
+    "perm_excl",
+    "perm_excl_rate",
+    "suspension",
+    "susp_rate",
+    "one_plus_susp",
+    "one_plus_susp_rate",
 ]
 # NEET and not known 16-17 by characteristics: the 2026 release's names are canonical; the
 # 2025 release's (avgcohort, avgNEETNK, ...) are matched case-insensitively like any column.
 _NEET_FILTERS = ["age", "characteristic_grouping", "characteristic"]
 _NEET_2026_MEASURES = [
-    "avg_cohort_count", "avg_neet_nk_count", "avg_neet_count", "avg_nk_count", "neet_nk_percent",
-    "neet_percent", "nk_percent", "annual_change_neet_nk_percent",
+    "avg_cohort_count",
+    "avg_neet_nk_count",
+    "avg_neet_count",
+    "avg_nk_count",
+    "neet_nk_percent",
+    "neet_percent",
+    "nk_percent",
+    "annual_change_neet_nk_percent",
 ]
 _NEET_2025_NAMES = {
     "avg_cohort_count": "avgcohort",
@@ -112,30 +132,55 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout(
         name="EHC plans release: 20-week timeliness",
         table="dfe_ehcp_timeliness",
-        columns=_same(_GEOGRAPHY + [
-            "breakdown_topic", "breakdown", "plans_issued_den", "plans_issued_den_ex",
-            "plans_issued_within_20_weeks", "plans_issued_20_weeks_ex",
-            "pc_plans_issued_within_20_weeks", "pc_plans_issued_20_weeks_ex",
-        ]),
+        columns=_same(
+            _GEOGRAPHY
+            + [
+                "breakdown_topic",
+                "breakdown",
+                "plans_issued_den",
+                "plans_issued_den_ex",
+                "plans_issued_within_20_weeks",
+                "plans_issued_20_weeks_ex",
+                "pc_plans_issued_within_20_weeks",
+                "pc_plans_issued_20_weeks_ex",
+            ]
+        ),
         release_prefix="dfe_ehcp",
     ),
     Layout(
         name="EHC plans release: requests for EHC needs assessment",
         table="dfe_ehcp_requests",
-        columns=_same(_GEOGRAPHY + [
-            "breakdown_topic", "breakdown", "requests_received_in_year", "requests_decided_to_assess",
-            "requests_decided_not_to_assess", "request_not_assess_pc", "request_outcome_six_weeks",
-            "request_outcome_over_6_weeks", "request_outcome_six_weeks_pc",
-        ]),
+        columns=_same(
+            _GEOGRAPHY
+            + [
+                "breakdown_topic",
+                "breakdown",
+                "requests_received_in_year",
+                "requests_decided_to_assess",
+                "requests_decided_not_to_assess",
+                "request_not_assess_pc",
+                "request_outcome_six_weeks",
+                "request_outcome_over_6_weeks",
+                "request_outcome_six_weeks_pc",
+            ]
+        ),
         release_prefix="dfe_ehcp",
     ),
     Layout(
         name="EHC plans release: EHC needs assessments",
         table="dfe_ehcp_assessments",
-        columns=_same(_GEOGRAPHY + [
-            "breakdown_topic", "breakdown", "assess_issued", "assess_not_issued",
-            "outcome_decision_within_time", "outcome_decision_over_time", "outcome_decision_within_time_pc",
-        ]),
+        columns=_same(
+            _GEOGRAPHY
+            + [
+                "breakdown_topic",
+                "breakdown",
+                "assess_issued",
+                "assess_not_issued",
+                "outcome_decision_within_time",
+                "outcome_decision_over_time",
+                "outcome_decision_within_time_pc",
+            ]
+        ),
         release_prefix="dfe_ehcp",
     ),
     Layout(
@@ -153,7 +198,8 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout(
         name="SEN2 management information (2022 release, CamelCase: 2014-2021): 20-week timeliness",
         table="dfe_ehcp_timeliness",
-        columns=_same(_GEOGRAPHY) | {
+        columns=_same(_GEOGRAPHY)
+        | {
             "plans_issued_den": "totincexcehc",
             "plans_issued_den_ex": "totnoexcehc",
             "plans_issued_within_20_weeks": "incexc20weekehc",
@@ -168,7 +214,8 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout(
         name="SEN2 management information (2022 release, CamelCase: 2014-2021): requests for EHC needs assessment",
         table="dfe_ehcp_requests",
-        columns=_same(_GEOGRAPHY) | {
+        columns=_same(_GEOGRAPHY)
+        | {
             "requests_received_in_year": "inreqehc",
             "requests_decided_not_to_assess": "assrefusedehc",
             "request_not_assess_pc": "assrefusedehc_pc",
@@ -186,7 +233,8 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout(
         name="SEN2 management information (2023 release, snake_case: 2014-2022): 20-week timeliness",
         table="dfe_ehcp_timeliness",
-        columns=_same(_GEOGRAPHY) | {
+        columns=_same(_GEOGRAPHY)
+        | {
             "plans_issued_den": "tot_inc_exc_ehc",
             "plans_issued_den_ex": "tot_no_exc_ehc",
             "plans_issued_within_20_weeks": "inc_exc_20week_ehc",
@@ -200,7 +248,8 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout(
         name="SEN2 management information (2023 release, snake_case: 2014-2022): requests for EHC needs assessment",
         table="dfe_ehcp_requests",
-        columns=_same(_GEOGRAPHY) | {
+        columns=_same(_GEOGRAPHY)
+        | {
             "requests_received_in_year": "inreq_ehc",
             "requests_decided_not_to_assess": "ass_refused_ehc",
             "request_not_assess_pc": "ass_refused_ehc_pc",
@@ -231,7 +280,8 @@ LAYOUTS: tuple[Layout, ...] = (
         name="Exclusions by geography (fixed_excl names, releases up to 2018/19)",
         table="dfe_exclusions",
         # Suspensions were "fixed period exclusions" until the 2019/20 release.
-        columns=_same([c for c in _GEOGRAPHY + _EXCLUSIONS_MEASURES if "susp" not in c]) | {
+        columns=_same([c for c in _GEOGRAPHY + _EXCLUSIONS_MEASURES if "susp" not in c])
+        | {
             "education_phase": "school_type",
             "suspension": "fixed_excl",
             "susp_rate": "fixed_excl_rate",
@@ -262,8 +312,11 @@ LAYOUTS: tuple[Layout, ...] = (
         table="dfe_neet",
         columns=_same(_GEOGRAPHY + ["age"]) | _NEET_SCORECARD_HEADLINE,
         constants={
-            "characteristic_grouping": "Total", "characteristic": "Total",
-            "avg_neet_nk_count": _NOT_IN_RELEASE, "avg_neet_count": _NOT_IN_RELEASE, "avg_nk_count": _NOT_IN_RELEASE,
+            "characteristic_grouping": "Total",
+            "characteristic": "Total",
+            "avg_neet_nk_count": _NOT_IN_RELEASE,
+            "avg_neet_count": _NOT_IN_RELEASE,
+            "avg_nk_count": _NOT_IN_RELEASE,
         },
         release_prefix="dfe_neet_scorecard",
         calendar_year_is_window_end=True,
@@ -275,10 +328,14 @@ LAYOUTS: tuple[Layout, ...] = (
         # EHC plan (and their share of the cohort, not a count): the rest is not published.
         columns=_same(_GEOGRAPHY + ["age"]) | {"neet_nk_percent": "neet_nk_ehcp_percent"},
         constants={
-            "characteristic_grouping": "SEN provision", "characteristic": "EHC plan",
-            "avg_cohort_count": _NOT_IN_RELEASE, "avg_neet_nk_count": _NOT_IN_RELEASE,
-            "avg_neet_count": _NOT_IN_RELEASE, "avg_nk_count": _NOT_IN_RELEASE,
-            "neet_percent": _NOT_IN_RELEASE, "nk_percent": _NOT_IN_RELEASE,
+            "characteristic_grouping": "SEN provision",
+            "characteristic": "EHC plan",
+            "avg_cohort_count": _NOT_IN_RELEASE,
+            "avg_neet_nk_count": _NOT_IN_RELEASE,
+            "avg_neet_count": _NOT_IN_RELEASE,
+            "avg_nk_count": _NOT_IN_RELEASE,
+            "neet_percent": _NOT_IN_RELEASE,
+            "nk_percent": _NOT_IN_RELEASE,
             "annual_change_neet_nk_percent": _NOT_IN_RELEASE,
         },
         release_prefix="dfe_neet_scorecard",
@@ -293,7 +350,8 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout(
         name="Children missing education at census date (2024/25 release: filter_group, filter, number, pc, rate)",
         table="dfe_cme",
-        columns=_same(_GEOGRAPHY) | {
+        columns=_same(_GEOGRAPHY)
+        | {
             "breakdown_topic": "filter_group",
             "breakdown": "filter",
             "child_count": "number",
@@ -336,14 +394,28 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout(
         name="Local authority codes with dates of operation",
         table="dfe_las",
-        columns=_same([
-            "new_la_code", "la_name", "date_of_operation", "date_of_termination",
-            "parent_geography_code", "status", "old_la_code",
-        ]),
+        columns=_same(
+            [
+                "new_la_code",
+                "la_name",
+                "date_of_operation",
+                "date_of_termination",
+                "parent_geography_code",
+                "status",
+                "old_la_code",
+            ]
+        ),
         fixed_release="reference",
         exact_header=(
-            "new_la_code", "la_name", "date_of_operation", "date_of_termination", "parent_geography_code",
-            "entity_code", "entity_description", "status", "old_la_code",
+            "new_la_code",
+            "la_name",
+            "date_of_operation",
+            "date_of_termination",
+            "parent_geography_code",
+            "entity_code",
+            "entity_description",
+            "status",
+            "old_la_code",
         ),
     ),
     Layout(
@@ -419,7 +491,9 @@ def recognise(path: Path) -> PublishedFile:
     known = set().union(*(layout.published_columns for layout in LAYOUTS))
     unknown = [column for column in header if column not in known]
     return PublishedFile(
-        path, (), header,
+        path,
+        (),
+        header,
         f"{path}: layout not recognised; columns not in any known DfE layout: {', '.join(unknown[:20]) or '(none)'}",
     )
 
@@ -440,10 +514,13 @@ def discover(folder: Path) -> list[PublishedFile]:
 
 
 def _real_header(connection: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
-    return [row[0] for row in connection.execute(
-        "select column_name from (describe select * from read_csv(?, all_varchar = true, header = true))",
-        [str(path)],
-    ).fetchall()]
+    return [
+        row[0]
+        for row in connection.execute(
+            "select column_name from (describe select * from read_csv(?, all_varchar = true, header = true))",
+            [str(path)],
+        ).fetchall()
+    ]
 
 
 def _select_list(layout: Layout, header: list[str]) -> str:
@@ -459,8 +536,9 @@ def _select_list(layout: Layout, header: list[str]) -> str:
     return ", ".join(published + constants)
 
 
-def _release(connection: duckdb.DuckDBPyConnection, layout: Layout, relation_sql: str, params: list,
-             path: Path) -> tuple[str, int | None]:
+def _release(
+    connection: duckdb.DuckDBPyConnection, layout: Layout, relation_sql: str, params: list, path: Path
+) -> tuple[str, int | None]:
     """(release name, year published), from the latest period in the file.
 
     The year is the first four digits of the latest time_period plus one: DfE publishes a
@@ -474,8 +552,10 @@ def _release(connection: duckdb.DuckDBPyConnection, layout: Layout, relation_sql
     if layout.release_from_file_name:
         years = re.findall(r"(?<!\d)(20\d\d)(?!\d)", path.stem)
         if len(years) != 1:
-            raise SetAside(f"its file name must give the model year once (as DfE names it: sn_may_2025.xlsx); "
-                           f"found {years or 'none'} in {path.name}")
+            raise SetAside(
+                f"its file name must give the model year once (as DfE names it: sn_may_2025.xlsx); "
+                f"found {years or 'none'} in {path.name}"
+            )
         return f"{layout.release_from_file_name}_{years[0]}", int(years[0])
     window_end = "lower(trim(time_identifier)) = 'calendar year'" if layout.calendar_year_is_window_end else "false"
     latest = connection.execute(
@@ -527,8 +607,15 @@ GEOGRAPHIC_LEVELS = ("National", "Regional", "Local authority")
 NEET_AGE_LABELS = ("16", "17", "16-17", "16 to 17", "total")
 ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
     table: [("geographic_level", f"geographic_level in {GEOGRAPHIC_LEVELS}", f"one of {', '.join(GEOGRAPHIC_LEVELS)}")]
-    for table in ("dfe_ehcp_timeliness", "dfe_ehcp_requests", "dfe_ehcp_assessments", "dfe_ehcp_annual_reviews",
-                  "dfe_exclusions", "dfe_neet", "dfe_cme")
+    for table in (
+        "dfe_ehcp_timeliness",
+        "dfe_ehcp_requests",
+        "dfe_ehcp_assessments",
+        "dfe_ehcp_annual_reviews",
+        "dfe_exclusions",
+        "dfe_neet",
+        "dfe_cme",
+    )
 }
 # DfE's CME census counts are termly; an academic-year row is kept as the year's figure.
 CME_PERIODS = ("Academic year", "Autumn term", "Spring term", "Summer term")
@@ -544,13 +631,31 @@ ROW_RULES["dfe_neet"].append(
 )
 
 
-def _record(connection, published: PublishedFile, folder: Path, sha256: str, layout: Layout | None,
-            release: str | None, status: str, rows: int, message: str) -> None:
+def _record(
+    connection,
+    published: PublishedFile,
+    folder: Path,
+    sha256: str,
+    layout: Layout | None,
+    release: str | None,
+    status: str,
+    rows: int,
+    message: str,
+) -> None:
     connection.execute(
         "insert into raw.dfe_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [str(published.path), _name_in(published.path, folder), sha256, layout.name if layout else None,
-         layout.table if layout else None, release, status, rows,
-         message.replace(f"{folder}/", ""), datetime.now()],
+        [
+            str(published.path),
+            _name_in(published.path, folder),
+            sha256,
+            layout.name if layout else None,
+            layout.table if layout else None,
+            release,
+            status,
+            rows,
+            message.replace(f"{folder}/", ""),
+            datetime.now(),
+        ],
     )
 
 
@@ -598,15 +703,32 @@ def _load_one(connection: duckdb.DuckDBPyConnection, published: PublishedFile, f
         for layout in published.layouts:
             connection.execute(f"delete from raw.{layout.table} where source_file = ?", [str(path)])
         connection.execute("delete from raw.dfe_files where file_path = ?", [str(path)])
-        _record(connection, published, folder, sha256, published.layouts[0], None, "set_aside", 0,
-                f"set aside: the file cannot be read as {published.layouts[0].name}: {reason}")
+        _record(
+            connection,
+            published,
+            folder,
+            sha256,
+            published.layouts[0],
+            None,
+            "set_aside",
+            0,
+            f"set aside: the file cannot be read as {published.layouts[0].name}: {reason}",
+        )
     finally:
         if path.suffix.lower() == ".xlsx":
             connection.unregister("workbook_rows")
 
 
-def _load_layout(connection, published: PublishedFile, folder: Path, sha256: str, layout: Layout,
-                 relation_sql: str, params: list, header: list[str]) -> None:
+def _load_layout(
+    connection,
+    published: PublishedFile,
+    folder: Path,
+    sha256: str,
+    layout: Layout,
+    relation_sql: str,
+    params: list,
+    header: list[str],
+) -> None:
     path = published.path
     try:
         release, release_year = _release(connection, layout, relation_sql, params, path)
@@ -618,21 +740,41 @@ def _load_layout(connection, published: PublishedFile, folder: Path, sha256: str
         f"select ? as release, ? as release_year, ? as source_file, {_select_list(layout, header)} from {relation_sql}",
         [release, release_year, str(path), *params],
     )
-    school_rows = connection.execute(
-        "delete from dfe_candidate where geographic_level = 'School' returning 1"
-    ).fetchall() if "geographic_level" in layout.columns else []
+    school_rows = (
+        connection.execute("delete from dfe_candidate where geographic_level = 'School' returning 1").fetchall()
+        if "geographic_level" in layout.columns
+        else []
+    )
     notes = [f"{len(school_rows)} school-level rows ignored (not benchmarks)"] if school_rows else []
     rows = connection.execute("select count(*) from dfe_candidate").fetchone()[0]
     broken = _broken_rules(connection, layout.table)
     if rows == 0:
         broken.append("no England, region or authority rows")
     if broken:
-        _record(connection, published, folder, sha256, layout, release, "set_aside", 0,
-                "set aside: " + "; ".join(broken + notes))
+        _record(
+            connection,
+            published,
+            folder,
+            sha256,
+            layout,
+            release,
+            "set_aside",
+            0,
+            "set aside: " + "; ".join(broken + notes),
+        )
         return
     connection.execute(f"insert into raw.{layout.table} by name select * from dfe_candidate")
-    _record(connection, published, folder, sha256, layout, release, "loaded", rows,
-            "; ".join([f"loaded {rows} rows", *notes]))
+    _record(
+        connection,
+        published,
+        folder,
+        sha256,
+        layout,
+        release,
+        "loaded",
+        rows,
+        "; ".join([f"loaded {rows} rows", *notes]),
+    )
 
 
 def set_aside_conflicting_neighbour_models(connection: duckdb.DuckDBPyConnection) -> None:
@@ -652,7 +794,8 @@ def set_aside_conflicting_neighbour_models(connection: duckdb.DuckDBPyConnection
         where first.neighbours <> second.neighbours
     """).fetchall()
     for release, source_file, other in conflicts:
-        differing = connection.execute("""
+        differing = connection.execute(
+            """
             select count(distinct first.old_la_code) from raw.dfe_sn_model_wide as first
             inner join raw.dfe_sn_model_wide as second
                 on second.old_la_code = first.old_la_code and second.release = first.release
@@ -663,11 +806,16 @@ def set_aside_conflicting_neighbour_models(connection: duckdb.DuckDBPyConnection
                <> list_transform(list_value(second.sn_1, second.sn_2, second.sn_3, second.sn_4, second.sn_5,
                                             second.sn_6, second.sn_7, second.sn_8, second.sn_9, second.sn_10),
                                  lambda code: nullif(trim(code), ''))
-        """, [source_file, other]).fetchone()[0]
+        """,
+            [source_file, other],
+        ).fetchone()[0]
         connection.execute(
             "update raw.dfe_files set status = 'set_aside', rows_loaded = 0, message = ? where file_path = ?",
-            [f"set aside: it gives the {release} neighbour model, as {Path(other).name} does, with different "
-             f"neighbours for {differing} authorities: keep the right one in the benchmarks folder", source_file],
+            [
+                f"set aside: it gives the {release} neighbour model, as {Path(other).name} does, with different "
+                f"neighbours for {differing} authorities: keep the right one in the benchmarks folder",
+                source_file,
+            ],
         )
     for source_file in {row[1] for row in conflicts}:
         connection.execute("delete from raw.dfe_sn_model_wide where source_file = ?", [source_file])

@@ -30,7 +30,7 @@ def read_workbook_rows(path: Path, is_header: Callable[[set[str]], bool]) -> pd.
     for position in range(min(HEADER_SEARCH_ROWS, len(sheet))):
         names = _normalise(list(sheet.iloc[position]))
         if is_header(set(names)):
-            table = sheet.iloc[position + 1:].copy()
+            table = sheet.iloc[position + 1 :].copy()
             table.columns = names
             table = table.loc[:, [name != "" for name in names]]
             return table.dropna(how="all")

@@ -98,8 +98,14 @@ def _folder(path: Path, folder: str, raw_dir: Path, survey: Survey) -> None:
         survey.notices.append(Notice(path, folder, f"{problem[1]} (nothing of {folder} was read)", problem[0]))
         return
     if not path.is_dir():
-        survey.notices.append(Notice(path, folder, f"raw/{folder} is a file, not a folder: the files go in "
-                                     f"raw/{folder}/ (nothing of {folder} was read)", "not a folder"))
+        survey.notices.append(
+            Notice(
+                path,
+                folder,
+                f"raw/{folder} is a file, not a folder: the files go in raw/{folder}/ (nothing of {folder} was read)",
+                "not a folder",
+            )
+        )
         return
     for entry in sorted(path.iterdir()):
         read, notice = classify(entry, folder, raw_dir)
@@ -120,7 +126,9 @@ def survey(raw_dir: Path) -> Survey:
         if entry.name in folders:
             continue
         if entry.name == FETCHED_BENCHMARKS and entry.is_dir():
-            reason = "DfE files fetched by `sendkpi benchmarks fetch`: read as benchmarks when benchmarks_dir points here"
+            reason = (
+                "DfE files fetched by `sendkpi benchmarks fetch`: read as benchmarks when benchmarks_dir points here"
+            )
         elif entry.name.startswith("."):
             reason = "a hidden file: ignored"
         elif entry.is_dir():

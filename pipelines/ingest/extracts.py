@@ -136,21 +136,42 @@ def make_current(connection: duckdb.DuckDBPyConnection, load_id: str, event: str
     return previous[0] if previous and previous[0] != load_id else None
 
 
-def _record_rejection(connection: duckdb.DuckDBPyConnection, contract: Contract, error: FileRejected, sha256: str,
-                      period: str | None, data_dir: Path | None) -> FileOutcome:
+def _record_rejection(
+    connection: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    error: FileRejected,
+    sha256: str,
+    period: str | None,
+    data_dir: Path | None,
+) -> FileOutcome:
     path = error.path
     # One log row per rejected file and content: trying it again updates the row.
     connection.execute(
         "insert or replace into raw.load_log (load_id, extract, source_period, file_path, file_name, file_sha256, "
         "status, message, public_message, loaded_at) values (?, ?, ?, ?, ?, ?, 'rejected', ?, ?, ?)",
-        [f"{contract.name}:rejected:{path.name}:{sha256[:16]}", contract.name, period, str(path), path.name, sha256,
-         str(error), public_rejection(error, contract, data_dir), datetime.now()],
+        [
+            f"{contract.name}:rejected:{path.name}:{sha256[:16]}",
+            contract.name,
+            period,
+            str(path),
+            path.name,
+            sha256,
+            str(error),
+            public_rejection(error, contract, data_dir),
+            datetime.now(),
+        ],
     )
     return FileOutcome(contract.name, path, "rejected", str(error), period)
 
 
-def reject(connection: duckdb.DuckDBPyConnection, contract: Contract, error: FileRejected, sha256: str,
-           period: str | None, data_dir: Path | None = None) -> FileOutcome:
+def reject(
+    connection: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    error: FileRejected,
+    sha256: str,
+    period: str | None,
+    data_dir: Path | None = None,
+) -> FileOutcome:
     """Record a file-level rejection in its own transaction."""
     return in_transaction(connection, lambda: _record_rejection(connection, contract, error, sha256, period, data_dir))
 
@@ -158,8 +179,9 @@ def reject(connection: duckdb.DuckDBPyConnection, contract: Contract, error: Fil
 # --- validating and storing one file -------------------------------------------------------------
 
 
-def _stage_rows(connection: duckdb.DuckDBPyConnection, contract: Contract, path: Path, quarter: FinancialQuarter,
-                load_id: str) -> tuple[int, str]:
+def _stage_rows(
+    connection: duckdb.DuckDBPyConnection, contract: Contract, path: Path, quarter: FinancialQuarter, load_id: str
+) -> tuple[int, str]:
     """Stage the file and lay its rows out for the loader; (rows in file, encoding)."""
     staged = stage_file(connection, path, [contract.column_names])
     check_columns(path, staged.header, contract.column_names)
@@ -189,22 +211,39 @@ def _cases_lost_pct(connection: duckdb.DuckDBPyConnection, contract: Contract, p
     return 0.0 if before == 0 else 100.0 * (before - kept) / before
 
 
-def _hold_reason(connection: duckdb.DuckDBPyConnection, contract: Contract, result: loader.Validated,
-                 previous: str | None, policy: LoadPolicy) -> str | None:
+def _hold_reason(
+    connection: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    result: loader.Validated,
+    previous: str | None,
+    policy: LoadPolicy,
+) -> str | None:
     quarantined_pct = 100.0 * result.rows_quarantined / result.rows_in
     if quarantined_pct > policy.max_quarantined_pct:
-        return (f"{result.rows_quarantined} of {result.rows_in} rows ({quarantined_pct:.0f}%) would be quarantined, "
-                f"more than max_quarantined_pct ({policy.max_quarantined_pct:g}%)")
+        return (
+            f"{result.rows_quarantined} of {result.rows_in} rows ({quarantined_pct:.0f}%) would be quarantined, "
+            f"more than max_quarantined_pct ({policy.max_quarantined_pct:g}%)"
+        )
     if previous is not None:
         lost_pct = _cases_lost_pct(connection, contract, previous)
         if lost_pct > policy.max_case_loss_pct:
-            return (f"it would drop {lost_pct:.0f}% of the cases of the current load {previous}, more than "
-                    f"max_case_loss_pct ({policy.max_case_loss_pct:g}%)")
+            return (
+                f"it would drop {lost_pct:.0f}% of the cases of the current load {previous}, more than "
+                f"max_case_loss_pct ({policy.max_case_loss_pct:g}%)"
+            )
     return None
 
 
-def _store(connection: duckdb.DuckDBPyConnection, contract: Contract, path: Path, sha256: str,
-           quarter: FinancialQuarter, key: str, policy: LoadPolicy, data_dir: Path | None) -> FileOutcome:
+def _store(
+    connection: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    path: Path,
+    sha256: str,
+    quarter: FinancialQuarter,
+    key: str,
+    policy: LoadPolicy,
+    data_dir: Path | None,
+) -> FileOutcome:
     load_id = _load_id(contract, quarter.label, sha256)
     rows_in_file, encoding = _stage_rows(connection, contract, path, quarter, load_id)
     result = loader.validate(connection, contract, key)
@@ -221,25 +260,47 @@ def _store(connection: duckdb.DuckDBPyConnection, contract: Contract, path: Path
     encoding_note = f"; read as {encoding}" if encoding not in ("utf-8", "xlsx") else ""
     counts = f"loaded {result.rows_good} of {rows_in_file} rows, quarantined {result.rows_quarantined}"
     if held:
-        message = (f"held back ({counts}): {held}; {previous_id or 'no load'} stays current. If the file is right, "
-                   f"accept it with `sendkpi accept {path.name}`{encoding_note}")
-        status = "held"
+        message = (
+            f"held back ({counts}): {held}; {previous_id or 'no load'} stays current. If the file is right, "
+            f"accept it with `sendkpi accept {path.name}`{encoding_note}"
+        )
     else:
         replaced = f"; replaces {previous_id}" if previous_id else ""
-        message, status = f"{counts}{replaced}{encoding_note}", "current"
+        message = f"{counts}{replaced}{encoding_note}"
     connection.execute(
         "insert into raw.load_log (load_id, extract, source_period, file_path, file_name, file_sha256, encoding, "
         "rows_in_file, rows_loaded, rows_quarantined, status, message, public_message, loaded_at) "
         "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'held', ?, ?, ?)",
-        [load_id, contract.name, quarter.label, str(path), path.name, sha256, encoding, rows_in_file,
-         result.rows_good, result.rows_quarantined, message, message, now],
+        [
+            load_id,
+            contract.name,
+            quarter.label,
+            str(path),
+            path.name,
+            sha256,
+            encoding,
+            rows_in_file,
+            result.rows_good,
+            result.rows_quarantined,
+            message,
+            message,
+            now,
+        ],
     )
     record_event(connection, load_id, "held" if held else "loaded", shown_path(path, data_dir))
     if not held:
         make_current(connection, load_id, "current", "loaded")
     loader.drop_work_tables(connection)
-    return FileOutcome(contract.name, path, "held" if held else "loaded", message, quarter.label, rows_in_file,
-                       result.rows_good, result.rows_quarantined)
+    return FileOutcome(
+        contract.name,
+        path,
+        "held" if held else "loaded",
+        message,
+        quarter.label,
+        rows_in_file,
+        result.rows_good,
+        result.rows_quarantined,
+    )
 
 
 # --- one file, a folder --------------------------------------------------------------------------
@@ -249,30 +310,50 @@ def period_problem(path: Path, today: date | None = None) -> tuple[FinancialQuar
     """The file's quarter, or why its name gives none that can be loaded."""
     quarters = FinancialQuarter.find_all_in(path.name)
     if not quarters:
-        return None, FileRejected(path, "no period in file name",
-                                  "the name must contain a financial quarter like 2023-24_Q2")
+        return None, FileRejected(
+            path, "no period in file name", "the name must contain a financial quarter like 2023-24_Q2"
+        )
     if len(quarters) > 1:
         named = " and ".join(quarter.label for quarter in quarters)
-        return None, FileRejected(path, "two periods in file name",
-                                  f"the name names {named}: a file holds one quarter, name it with that one only")
+        return None, FileRejected(
+            path,
+            "two periods in file name",
+            f"the name names {named}: a file holds one quarter, name it with that one only",
+        )
     quarter = quarters[0]
     latest = FinancialQuarter.containing(today or date.today())
     if quarter > latest:
-        return None, FileRejected(path, "quarter in the future",
-                                  f"{quarter.label} has not started yet (the current quarter is {latest.label})")
+        return None, FileRejected(
+            path,
+            "quarter in the future",
+            f"{quarter.label} has not started yet (the current quarter is {latest.label})",
+        )
     return quarter, None
 
 
-def load_extract_file(connection: duckdb.DuckDBPyConnection, spec: Contract, path: Path, key: str,
-                      sha256: str | None = None, *, policy: LoadPolicy = LoadPolicy(),
-                      data_dir: Path | None = None) -> FileOutcome:
+def load_extract_file(
+    connection: duckdb.DuckDBPyConnection,
+    spec: Contract,
+    path: Path,
+    key: str,
+    sha256: str | None = None,
+    *,
+    policy: LoadPolicy = LoadPolicy(),
+    data_dir: Path | None = None,
+) -> FileOutcome:
     """Load one file for the quarter its name gives. Content already current for the quarter
     changes nothing; content loaded before and superseded since becomes current again."""
     try:
         sha256 = sha256 or file_sha256(path)
     except OSError as error:
-        return reject(connection, spec, FileRejected(path, "unreadable", f"the file cannot be read ({error.strerror})"),
-                      "", None, data_dir)
+        return reject(
+            connection,
+            spec,
+            FileRejected(path, "unreadable", f"the file cannot be read ({error.strerror})"),
+            "",
+            None,
+            data_dir,
+        )
     quarter, problem = period_problem(path)
     if problem is not None:
         return reject(connection, spec, problem, sha256, None, data_dir)
@@ -281,11 +362,17 @@ def load_extract_file(connection: duckdb.DuckDBPyConnection, spec: Contract, pat
         load_id, file_path, status = known
         same = "this file" if file_path == str(path) else f"identical to {file_path}"
         if status == "superseded":
-            previous = in_transaction(connection, lambda: make_current(connection, load_id, "restored",
-                                                                       f"loaded again: {shown_path(path, data_dir)}"))
-            return FileOutcome(spec.name, path, "restored",
-                               f"{same}, loaded before for {quarter.label}: current again (replaces {previous})",
-                               quarter.label)
+            previous = in_transaction(
+                connection,
+                lambda: make_current(connection, load_id, "restored", f"loaded again: {shown_path(path, data_dir)}"),
+            )
+            return FileOutcome(
+                spec.name,
+                path,
+                "restored",
+                f"{same}, loaded before for {quarter.label}: current again (replaces {previous})",
+                quarter.label,
+            )
         hint = "; accept it with `sendkpi accept`" if status == "held" else ""
         return FileOutcome(spec.name, path, "unchanged", f"already seen ({same}, {status}): nothing to do{hint}")
 
@@ -306,8 +393,13 @@ def in_scope(path: Path, quarters: set[str] | None) -> bool:
     return quarters is None or len(found) != 1 or found[0].label in quarters
 
 
-def _restore_if_current_gone(connection: duckdb.DuckDBPyConnection, spec: Contract, period: str,
-                             present: dict[str, list[Path]], data_dir: Path | None) -> FileOutcome | None:
+def _restore_if_current_gone(
+    connection: duckdb.DuckDBPyConnection,
+    spec: Contract,
+    period: str,
+    present: dict[str, list[Path]],
+    data_dir: Path | None,
+) -> FileOutcome | None:
     """The current load's file has gone: the latest earlier load whose file is present is
     current again (undoing a wrong correction by removing it)."""
     current = current_load(connection, spec.name, period)
@@ -323,14 +415,24 @@ def _restore_if_current_gone(connection: duckdb.DuckDBPyConnection, spec: Contra
     load_id, sha256 = earlier
     path = present[sha256][0]
     gone = f"the file of {current[0]} is no longer in the folder" if current else "no load was current"
-    in_transaction(connection, lambda: make_current(connection, load_id, "restored", f"{gone}: {shown_path(path, data_dir)}"))
-    return FileOutcome(spec.name, path, "restored", f"current again for {period}: {gone} (it stays in the history)",
-                       period)
+    in_transaction(
+        connection, lambda: make_current(connection, load_id, "restored", f"{gone}: {shown_path(path, data_dir)}")
+    )
+    return FileOutcome(
+        spec.name, path, "restored", f"current again for {period}: {gone} (it stays in the history)", period
+    )
 
 
 def load_extract_folder(
-    connection: duckdb.DuckDBPyConnection, spec: Contract, folder: Path, key: str, quarters: set[str] | None = None,
-    *, policy: LoadPolicy = LoadPolicy(), data_dir: Path | None = None, files: list[Path] | None = None,
+    connection: duckdb.DuckDBPyConnection,
+    spec: Contract,
+    folder: Path,
+    key: str,
+    quarters: set[str] | None = None,
+    *,
+    policy: LoadPolicy = LoadPolicy(),
+    data_dir: Path | None = None,
+    files: list[Path] | None = None,
 ) -> list[FileOutcome]:
     """Load the files of an extract's folder for these quarters (None: all), quarter by quarter.
     `files`: the folder's extract files when the caller has listed them already."""
@@ -344,8 +446,16 @@ def load_extract_folder(
         try:
             sha256 = file_sha256(path)
         except OSError as error:
-            outcomes.append(reject(connection, spec, FileRejected(path, "unreadable", f"the file cannot be read ({error.strerror})"),
-                                   "", quarter.label if quarter else None, data_dir))
+            outcomes.append(
+                reject(
+                    connection,
+                    spec,
+                    FileRejected(path, "unreadable", f"the file cannot be read ({error.strerror})"),
+                    "",
+                    quarter.label if quarter else None,
+                    data_dir,
+                )
+            )
             continue
         if problem is not None:
             outcomes.append(reject(connection, spec, problem, sha256, None, data_dir))
@@ -356,8 +466,15 @@ def load_extract_folder(
     return outcomes
 
 
-def _load_quarter(connection: duckdb.DuckDBPyConnection, spec: Contract, period: str, present: dict[str, list[Path]],
-                  key: str, policy: LoadPolicy, data_dir: Path | None) -> list[FileOutcome]:
+def _load_quarter(
+    connection: duckdb.DuckDBPyConnection,
+    spec: Contract,
+    period: str,
+    present: dict[str, list[Path]],
+    key: str,
+    policy: LoadPolicy,
+    data_dir: Path | None,
+) -> list[FileOutcome]:
     for paths in present.values():
         paths.sort(key=lambda p: p.name)
     new = {sha: paths for sha, paths in present.items() if _known_load(connection, spec, period, sha) is None}
@@ -367,8 +484,11 @@ def _load_quarter(connection: duckdb.DuckDBPyConnection, spec: Contract, period:
         for sha, paths in new.items():
             others = ", ".join(p.name for p in firsts if p != paths[0])
             for path in paths:
-                error = FileRejected(path, f"two new files for {period}",
-                                     f"{path.name} and {others} both claim the quarter; remove the one that is wrong and run again")
+                error = FileRejected(
+                    path,
+                    f"two new files for {period}",
+                    f"{path.name} and {others} both claim the quarter; remove the one that is wrong and run again",
+                )
                 outcomes.append(reject(connection, spec, error, sha, period, data_dir))
     elif new:
         [(sha, paths)] = new.items()
@@ -390,11 +510,15 @@ def _load_quarter(connection: duckdb.DuckDBPyConnection, spec: Contract, period:
             load_id, file_path, status = known
             same = "this file" if file_path == str(path) else f"identical to {file_path}"
             hint = "; accept it with `sendkpi accept`" if status == "held" else ""
-            outcomes.append(FileOutcome(spec.name, path, "unchanged", f"already seen ({same}, {status}): nothing to do{hint}"))
+            outcomes.append(
+                FileOutcome(spec.name, path, "unchanged", f"already seen ({same}, {status}): nothing to do{hint}")
+            )
     return sorted(outcomes, key=lambda outcome: outcome.path.name)
 
 
-def report_notices(connection: duckdb.DuckDBPyConnection, notices: list, data_dir: Path | None = None) -> list[FileOutcome]:
+def report_notices(
+    connection: duckdb.DuckDBPyConnection, notices: list, data_dir: Path | None = None
+) -> list[FileOutcome]:
     """Entries of the drop zone that are not read (pipelines/ingest/drop_zone.py): a rejected
     one in an extract folder is recorded in the ledger like any rejected file."""
     from schemas import EXTRACTS
@@ -425,7 +549,7 @@ def accept_held(connection: duckdb.DuckDBPyConnection, spec: Contract, path: Pat
     if row is None:
         raise LookupError(f"{path}: no held load of this file in the warehouse (only a held load can be accepted)")
     load_id, period = row
-    previous = in_transaction(connection, lambda: make_current(connection, load_id, "accepted", f"sendkpi accept {path.name}"))
+    previous = in_transaction(
+        connection, lambda: make_current(connection, load_id, "accepted", f"sendkpi accept {path.name}")
+    )
     return f"{path.name}: accepted as the current load of {period}" + (f" (replaces {previous})" if previous else "")
-
-

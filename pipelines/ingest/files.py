@@ -100,7 +100,9 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
         try:
             return _utf16(raw).lstrip("\ufeff"), "utf-16"
         except UnicodeDecodeError as error:
-            raise FileRejected(path, "unreadable", f"looks like UTF-16 text but does not decode ({error.reason})") from None
+            raise FileRejected(
+                path, "unreadable", f"looks like UTF-16 text but does not decode ({error.reason})"
+            ) from None
     try:
         return raw.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -166,7 +168,9 @@ def _reject_structural_errors(connection: duckdb.DuckDBPyConnection, path: Path,
         shown = "; ".join(
             f"row {line} has {found.group(1) if found else 'another number'}" for line, found in ragged[:5]
         )
-        raise FileRejected(path, "unreadable", f"rows with a different number of fields from the header's {width}: {shown}")
+        raise FileRejected(
+            path, "unreadable", f"rows with a different number of fields from the header's {width}: {shown}"
+        )
     line, kind, _ = next(error for error in errors if not error[1].endswith("COLUMNS"))
     what = "a quoted value is not closed" if kind == "UNQUOTED VALUE" else kind.lower()
     raise FileRejected(path, "unreadable", f"not a well-formed CSV file (row {line}: {what})")
@@ -205,8 +209,7 @@ def _stage_csv(connection: duckdb.DuckDBPyConnection, path: Path, raw: bytes) ->
         connection.execute("drop table if exists incoming_rejects; drop table if exists incoming_reject_scans")
         try:
             connection.execute(
-                "create or replace temp table incoming_read as "
-                f"select * from read_csv(?, {_csv_options(len(header))})",
+                f"create or replace temp table incoming_read as select * from read_csv(?, {_csv_options(len(header))})",
                 [str(readable)],
             )
         except duckdb.Error as error:
@@ -250,7 +253,8 @@ def _other_sheets_with_data(path: Path) -> list[str]:
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         return [
-            sheet.title for sheet in workbook.worksheets[1:]
+            sheet.title
+            for sheet in workbook.worksheets[1:]
             if any(cell is not None and str(cell).strip() for row in sheet.iter_rows(values_only=True) for cell in row)
         ]
     finally:
@@ -270,14 +274,19 @@ def _stage_xlsx(connection: duckdb.DuckDBPyConnection, path: Path, layouts: list
         raise FileRejected(path, "empty file", "the workbook's first sheet is empty")
     continued = _other_sheets_with_data(path)
     if continued:
-        raise FileRejected(path, "rows on more than one sheet",
-                           f"sheet {', '.join(repr(name) for name in continued)} holds data too: an extract is one "
-                           "table on the first sheet (move every row there)")
+        raise FileRejected(
+            path,
+            "rows on more than one sheet",
+            f"sheet {', '.join(repr(name) for name in continued)} holds data too: an extract is one "
+            "table on the first sheet (move every row there)",
+        )
     header = [str(column) for column in table.columns]
-    frame = pd.DataFrame({
-        ROW_NUMBER: (table.index.to_numpy() + 1).astype("int32"),
-        **{f"c{i}": table.iloc[:, i].fillna("").astype(str) for i in range(len(header))},
-    })
+    frame = pd.DataFrame(
+        {
+            ROW_NUMBER: (table.index.to_numpy() + 1).astype("int32"),
+            **{f"c{i}": table.iloc[:, i].fillna("").astype(str) for i in range(len(header))},
+        }
+    )
     connection.register("incoming_sheet", frame)
     try:
         # Excel date cells come back as '2023-04-01 00:00:00': the time part carries nothing.
@@ -303,7 +312,9 @@ def read_file_bytes(path: Path) -> bytes:
         raise FileRejected(path, "unreadable", f"the file cannot be read ({error.strerror or error})") from None
 
 
-def stage_file(connection: duckdb.DuckDBPyConnection, path: Path, layouts: list[list[str]], raw: bytes | None = None) -> StagedFile:
+def stage_file(
+    connection: duckdb.DuckDBPyConnection, path: Path, layouts: list[list[str]], raw: bytes | None = None
+) -> StagedFile:
     """Stage a CSV or .xlsx file in `incoming_text`; raise FileRejected for a file-level rule
     (unreadable, empty, ragged rows). `layouts`: the documented headers the file may have
     (a workbook's header row is the first holding one). The header is normalised (lower
@@ -326,6 +337,4 @@ def check_columns(path: Path, found: list[str], expected: list[str]) -> None:
     if missing:
         raise FileRejected(path, "missing columns", "required columns are absent", missing)
     if unknown:
-        raise FileRejected(
-            path, "unknown columns", "columns not in the documented layout (docs/extracts.md)", unknown
-        )
+        raise FileRejected(path, "unknown columns", "columns not in the documented layout (docs/extracts.md)", unknown)

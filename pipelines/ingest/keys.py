@@ -78,8 +78,9 @@ def key_fingerprint(key: str, salt: bytes | None = None) -> str:
 def _matches(key: str, fingerprint: str) -> bool:
     if fingerprint.startswith("scrypt$"):
         _, n, r, p, salt, digest = fingerprint.split("$")
-        computed = hashlib.scrypt(key.encode("utf-8"), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
-                                  dklen=len(digest) // 2)
+        computed = hashlib.scrypt(
+            key.encode("utf-8"), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=len(digest) // 2
+        )
         return hmac.compare_digest(computed.hex(), digest)
     # Warehouses built before the scrypt fingerprint stored a fast HMAC: still recognised (and
     # replaced by check_same_key once the key is shown to match).

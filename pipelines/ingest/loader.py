@@ -33,10 +33,12 @@ from schemas.contract import (
     LATEST_DATE,
     NOT_NULLABLE,
     SERIAL_DATE_RULE,
-    SOURCE_ROW_NUMBER as ROW_NUMBER,
     TYPE_RULES,
     Column,
     Contract,
+)
+from schemas.contract import (
+    SOURCE_ROW_NUMBER as ROW_NUMBER,
 )
 
 INCOMING = "incoming_rows"
@@ -91,8 +93,10 @@ def _type_rule_sql(column: Column) -> str:
     """The quarantine's rule for a cell of this column that did not cast."""
     if column.kind == "date":
         text = _text(column.name)
-        return (f"case when regexp_full_match({text}, '\d{{5}}(\.0+)?') then '{SERIAL_DATE_RULE}' "
-                f"when {_parsed_date(text)} is null then '{TYPE_RULES['date']}' else '{DATE_RANGE_RULE}' end")
+        return (
+            rf"case when regexp_full_match({text}, '\d{{5}}(\.0+)?') then '{SERIAL_DATE_RULE}' "
+            f"when {_parsed_date(text)} is null then '{TYPE_RULES['date']}' else '{DATE_RANGE_RULE}' end"
+        )
     return f"'{TYPE_RULES[column.kind]}'"
 
 

@@ -53,7 +53,9 @@ def _pending(layout: Contract) -> str:
     return f"incoming_{layout.name}"
 
 
-def _stage(connection: duckdb.DuckDBPyConnection, returns: ReturnFolder, path: Path) -> tuple[Contract | None, int, str]:
+def _stage(
+    connection: duckdb.DuckDBPyConnection, returns: ReturnFolder, path: Path
+) -> tuple[Contract | None, int, str]:
     """Stage one file and append its rows to its layout's pending table; (layout, rows, message)."""
     try:
         staged = stage_file(connection, path, [layout.column_names for layout in returns.layouts])
@@ -61,9 +63,13 @@ def _stage(connection: duckdb.DuckDBPyConnection, returns: ReturnFolder, path: P
         return None, 0, str(error)
     layout = _layout_of(returns, staged.header)
     if layout is None:
-        return None, 0, (
-            f"{path}: layout not recognised (not {returns.description}); its columns: "
-            f"{', '.join(staged.header) or '(none)'}"
+        return (
+            None,
+            0,
+            (
+                f"{path}: layout not recognised (not {returns.description}); its columns: "
+                f"{', '.join(staged.header) or '(none)'}"
+            ),
         )
     cells = ", ".join(f"{staged.position(name)} as {name}" for name in layout.column_names)
     offset = connection.execute(f"select count(*) from {_pending(layout)}").fetchone()[0]
@@ -77,12 +83,15 @@ def _stage(connection: duckdb.DuckDBPyConnection, returns: ReturnFolder, path: P
 
 def _pending_ddl(layout: Contract) -> str:
     columns = ", ".join(f"{name} varchar" for name in layout.column_names)
-    return (f"create or replace temp table {_pending(layout)} ({loader.ROW_ORDINAL} bigint, load_id varchar, "
-            f"{SOURCE_FILE} varchar, {ROW_NUMBER} integer, {columns})")
+    return (
+        f"create or replace temp table {_pending(layout)} ({loader.ROW_ORDINAL} bigint, load_id varchar, "
+        f"{SOURCE_FILE} varchar, {ROW_NUMBER} integer, {columns})"
+    )
 
 
-def load_returns_folder(connection: duckdb.DuckDBPyConnection, returns: ReturnFolder, folder: Path,
-                        files: list[Path] | None = None) -> list[ReturnFile]:
+def load_returns_folder(
+    connection: duckdb.DuckDBPyConnection, returns: ReturnFolder, folder: Path, files: list[Path] | None = None
+) -> list[ReturnFile]:
     """Replace the folder's raw tables and its quarantine rows, in one transaction.
     `files`: the folder's files when the caller has listed them already."""
     found: list[tuple[Path, Contract | None, int, str]] = []
@@ -134,8 +143,14 @@ def load_returns_folder(connection: duckdb.DuckDBPyConnection, returns: ReturnFo
             outcomes.append(ReturnFile(path, None, message))
             continue
         loaded, quarantined = counts[layout.name].get(str(path), (0, 0))
-        outcomes.append(ReturnFile(
-            path, layout.name, f"{path.name}: {layout.name}: loaded {loaded} of {rows} rows, quarantined {quarantined}",
-            rows, loaded, quarantined,
-        ))
+        outcomes.append(
+            ReturnFile(
+                path,
+                layout.name,
+                f"{path.name}: {layout.name}: loaded {loaded} of {rows} rows, quarantined {quarantined}",
+                rows,
+                loaded,
+                quarantined,
+            )
+        )
     return outcomes

@@ -57,7 +57,8 @@ def read_content(settings: Settings, run_id: str) -> PackContent:
     mart = settings.marts_dir / "kpi_comparison.parquet"
     extra = duckdb.execute(
         "select kpi_id, period_type, period, value_source, value_ci_lower, value_ci_upper, "
-        "significance_vs_england, significance_vs_neighbours from read_parquet(?)", [str(mart)]
+        "significance_vs_england, significance_vs_neighbours from read_parquet(?)",
+        [str(mart)],
     ).df()
     rows = public.merge(extra, on=["kpi_id", "period_type", "period", "value_source"], how="left")
     shown = rows["value"] != SUPPRESSED
@@ -91,6 +92,8 @@ def _headline(rows: pd.DataFrame) -> pd.DataFrame:
         has_england=rows["england_value"] != "",
         is_shown=rows["value"] != SUPPRESSED,
         is_local=rows["value_source"] == "local",
-    ).sort_values(["kpi_id", "is_yearly", "has_england", "period_end", "is_shown", "is_local"],
-                  ascending=[True, False, False, False, False, False])
+    ).sort_values(
+        ["kpi_id", "is_yearly", "has_england", "period_end", "is_shown", "is_local"],
+        ascending=[True, False, False, False, False, False],
+    )
     return ranked.groupby("kpi_id", sort=False).head(1).sort_values(["family", "kpi_id"], ignore_index=True)

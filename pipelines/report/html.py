@@ -12,8 +12,12 @@ from pipelines.report.content import FAMILIES, PackContent
 
 # Band colours with their letters always beside them: readable without colour.
 BAND_CLASS = {"A": "band-a", "B": "band-b", "C": "band-c", "D": "band-d"}
-SERIES = (("ours", "Us", "#1d70b8", ""), ("england_value_number", "England", "#505a5f", "6 3"),
-          ("region_value_number", "Region", "#f47738", "2 3"), ("sn_mean_number", "Neighbours", "#00703c", "8 3 2 3"))
+SERIES = (
+    ("ours", "Us", "#1d70b8", ""),
+    ("england_value_number", "England", "#505a5f", "6 3"),
+    ("region_value_number", "Region", "#f47738", "2 3"),
+    ("sn_mean_number", "Neighbours", "#00703c", "8 3 2 3"),
+)
 
 STYLE = """
 body { font-family: Arial, Helvetica, sans-serif; color: #0b0c0c; margin: 1.5rem; max-width: 1100px; }
@@ -65,19 +69,24 @@ def _trend_arrow(change: object) -> str:
 
 
 def _headline_table(content: PackContent) -> str:
-    lines = ['<table id="headline"><caption>Every KPI: its latest figure</caption>',
-             "<thead><tr><th>KPI</th><th>Period</th><th>Value</th><th>Change</th><th>Band</th><th>England</th>"
-             "<th>Region</th><th>Neighbours</th><th>Rank</th><th>Is the difference from England real?</th>"
-             "</tr></thead><tbody>"]
+    lines = [
+        '<table id="headline"><caption>Every KPI: its latest figure</caption>',
+        "<thead><tr><th>KPI</th><th>Period</th><th>Value</th><th>Change</th><th>Band</th><th>England</th>"
+        "<th>Region</th><th>Neighbours</th><th>Rank</th><th>Is the difference from England real?</th>"
+        "</tr></thead><tbody>",
+    ]
     for row in content.headline.to_dict("records"):
-        rank = f"{row['national_rank']} of {row['national_count']}" if row["national_rank"] not in ("", "c") else (
-            row["national_rank"] or "-")
+        rank = (
+            f"{row['national_rank']} of {row['national_count']}"
+            if row["national_rank"] not in ("", "c")
+            else (row["national_rank"] or "-")
+        )
         lines.append(
             f'<tr data-kpi="{_e(row["kpi_id"])}" data-source="{_e(row["value_source"])}">'
-            f'<td>{_e(row["kpi_name"])}</td><td>{_e(row["period"])}</td>'
-            f'{_cell(row["value"])}<td>{_trend_arrow(row["change"])}</td>{_band(row["quartile_band"])}'
-            f'{_cell(row["england_value"])}{_cell(row["region_value"])}{_cell(row["sn_mean"])}<td>{_e(rank)}</td>'
-            f'<td>{_e(row["significance_vs_england"]) or "-"}</td></tr>'
+            f"<td>{_e(row['kpi_name'])}</td><td>{_e(row['period'])}</td>"
+            f"{_cell(row['value'])}<td>{_trend_arrow(row['change'])}</td>{_band(row['quartile_band'])}"
+            f"{_cell(row['england_value'])}{_cell(row['region_value'])}{_cell(row['sn_mean'])}<td>{_e(rank)}</td>"
+            f"<td>{_e(row['significance_vs_england']) or '-'}</td></tr>"
         )
     lines.append("</tbody></table>")
     return "\n".join(lines)
@@ -95,18 +104,22 @@ def _chart(kpi_name: str, series: pd.DataFrame) -> str:
     def point(index: int, value: float) -> str:
         return f"{left + index * step:.1f},{height - bottom - (value / top) * (height - bottom - 10):.1f}"
 
-    parts = [f'<svg role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-             f'aria-label="{_e(kpi_name)}: the table beside this chart holds every value">',
-             f"<title>{_e(kpi_name)}</title>",
-             f'<line x1="{left}" y1="{height - bottom}" x2="{width - 5}" y2="{height - bottom}" stroke="#0b0c0c"/>',
-             f'<text x="2" y="14">{top:.0f}</text><text x="2" y="{height - bottom}">0</text>']
+    parts = [
+        f'<svg role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'aria-label="{_e(kpi_name)}: the table beside this chart holds every value">',
+        f"<title>{_e(kpi_name)}</title>",
+        f'<line x1="{left}" y1="{height - bottom}" x2="{width - 5}" y2="{height - bottom}" stroke="#0b0c0c"/>',
+        f'<text x="2" y="14">{top:.0f}</text><text x="2" y="{height - bottom}">0</text>',
+    ]
     for index, period in enumerate(series["period"]):
         parts.append(f'<text x="{left + index * step - 14:.1f}" y="{height - 10}">{_e(period)}</text>')
     for position, (column, label, colour, dash) in enumerate(SERIES):
         points = [point(i, v) for i, v in enumerate(series[column]) if pd.notna(v)]
         if points:
-            parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" stroke-dasharray="{dash}" '
-                         f'points="{" ".join(points)}"/>')
+            parts.append(
+                f'<polyline fill="none" stroke="{colour}" stroke-width="2" stroke-dasharray="{dash}" '
+                f'points="{" ".join(points)}"/>'
+            )
         parts.append(f'<text x="{left + 8 + position * 110}" y="12" fill="{colour}">&#9472; {label}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
@@ -116,47 +129,66 @@ def _kpi_section(kpi_rows: pd.DataFrame) -> str:
     first = kpi_rows.iloc[0]
     yearly = kpi_rows[kpi_rows["is_yearly"]]
     # Per year our own figure where we computed one, else DfE's figure for us.
-    ours = yearly.assign(local=yearly["value_source"] == "local").sort_values(
-        ["period_start", "local"]).groupby("period", sort=False).tail(1)
+    ours = (
+        yearly.assign(local=yearly["value_source"] == "local")
+        .sort_values(["period_start", "local"])
+        .groupby("period", sort=False)
+        .tail(1)
+    )
     series = ours.assign(ours=ours["value_number"]).reset_index(drop=True)
-    table = ['<table><caption>Values by period</caption><thead><tr><th>Period</th><th>Source</th><th>Value</th>'
-             "<th>95% interval</th><th>England</th><th>Region</th><th>Neighbours</th><th>Band</th></tr></thead><tbody>"]
+    table = [
+        "<table><caption>Values by period</caption><thead><tr><th>Period</th><th>Source</th><th>Value</th>"
+        "<th>95% interval</th><th>England</th><th>Region</th><th>Neighbours</th><th>Band</th></tr></thead><tbody>"
+    ]
     for row in kpi_rows.to_dict("records"):
-        interval = (f"{row['value_ci_lower']:.1f} to {row['value_ci_upper']:.1f}"
-                    if pd.notna(row["value_ci_lower"]) else "-")
-        table.append(f"<tr><td>{_e(row['period'])}</td><td>{_e(row['value_source'])}</td>{_cell(row['value'])}"
-                     f"<td>{interval}</td>{_cell(row['england_value'])}{_cell(row['region_value'])}"
-                     f"{_cell(row['sn_mean'])}{_band(row['quartile_band'])}</tr>")
+        interval = (
+            f"{row['value_ci_lower']:.1f} to {row['value_ci_upper']:.1f}" if pd.notna(row["value_ci_lower"]) else "-"
+        )
+        table.append(
+            f"<tr><td>{_e(row['period'])}</td><td>{_e(row['value_source'])}</td>{_cell(row['value'])}"
+            f"<td>{interval}</td>{_cell(row['england_value'])}{_cell(row['region_value'])}"
+            f"{_cell(row['sn_mean'])}{_band(row['quartile_band'])}</tr>"
+        )
     table.append("</tbody></table>")
     sources = sorted({s for s in kpi_rows["benchmark_release"] if s})
-    return (f'<div class="kpi" data-kpi="{_e(first["kpi_id"])}"><div><h3>{_e(first["kpi_name"])}</h3>'
-            f'{_chart(first["kpi_name"], series)}<p class="note">Polarity: {_e(first["polarity"])}. '
-            f'Sources: {_e(", ".join(sources) or "our extracts only")}.</p></div>'
-            f'<div>{"".join(table)}</div></div>')
+    return (
+        f'<div class="kpi" data-kpi="{_e(first["kpi_id"])}"><div><h3>{_e(first["kpi_name"])}</h3>'
+        f'{_chart(first["kpi_name"], series)}<p class="note">Polarity: {_e(first["polarity"])}. '
+        f"Sources: {_e(', '.join(sources) or 'our extracts only')}.</p></div>"
+        f"<div>{''.join(table)}</div></div>"
+    )
 
 
 def _dsg_section(content: PackContent) -> str:
     parts = ['<section class="family" id="dsg"><h2>Dedicated Schools Grant</h2>']
     monitoring = content.dsg_monitoring
     if len(monitoring):
-        parts.append('<table><caption>Budget against forecast outturn by period and block (GBP thousands)</caption>'
-                     "<thead><tr><th>Year</th><th>Period</th><th>Block</th><th>Budget</th><th>Forecast</th>"
-                     "<th>Variance</th><th>Variance %</th></tr></thead><tbody>")
+        parts.append(
+            "<table><caption>Budget against forecast outturn by period and block (GBP thousands)</caption>"
+            "<thead><tr><th>Year</th><th>Period</th><th>Block</th><th>Budget</th><th>Forecast</th>"
+            "<th>Variance</th><th>Variance %</th></tr></thead><tbody>"
+        )
         for row in monitoring.to_dict("records"):
-            parts.append(f"<tr><td>{_e(row['financial_year'])}</td><td>{_e(row['period'])}</td>"
-                         f"<td>{_e(row['block'])}</td><td>{row['budget']:,.0f}</td><td>{row['forecast_outturn']:,.0f}</td>"
-                         f"<td>{row['variance']:,.0f}</td><td>{row['variance_pct']:.2f}</td></tr>")
+            parts.append(
+                f"<tr><td>{_e(row['financial_year'])}</td><td>{_e(row['period'])}</td>"
+                f"<td>{_e(row['block'])}</td><td>{row['budget']:,.0f}</td><td>{row['forecast_outturn']:,.0f}</td>"
+                f"<td>{row['variance']:,.0f}</td><td>{row['variance_pct']:.2f}</td></tr>"
+            )
         parts.append("</tbody></table>")
     projection = content.dsg_projection
     if len(projection):
-        parts.append('<table><caption>Projected cumulative DSG deficit per scenario, to the statutory override end '
-                     "(a projection from stated assumptions, not a forecast of fact)</caption><thead><tr>"
-                     "<th>Scenario</th><th>Year</th><th>Closing deficit (GBP k)</th><th>% of DSG allocation</th>"
-                     "<th>Override end year</th></tr></thead><tbody>")
+        parts.append(
+            "<table><caption>Projected cumulative DSG deficit per scenario, to the statutory override end "
+            "(a projection from stated assumptions, not a forecast of fact)</caption><thead><tr>"
+            "<th>Scenario</th><th>Year</th><th>Closing deficit (GBP k)</th><th>% of DSG allocation</th>"
+            "<th>Override end year</th></tr></thead><tbody>"
+        )
         for row in projection.to_dict("records"):
-            parts.append(f"<tr><td>{_e(row['scenario'])}</td><td>{_e(row['financial_year'])}</td>"
-                         f"<td>{row['closing_deficit']:,.0f}</td><td>{row['closing_deficit_pct_of_allocation']:.2f}</td>"
-                         f"<td>{'yes' if row['is_override_end_year'] else ''}</td></tr>")
+            parts.append(
+                f"<tr><td>{_e(row['scenario'])}</td><td>{_e(row['financial_year'])}</td>"
+                f"<td>{row['closing_deficit']:,.0f}</td><td>{row['closing_deficit_pct_of_allocation']:.2f}</td>"
+                f"<td>{'yes' if row['is_override_end_year'] else ''}</td></tr>"
+            )
         parts.append("</tbody></table>")
     parts.append("</section>")
     return "\n".join(parts)

@@ -14,16 +14,30 @@ from openpyxl.utils import get_column_letter
 from pipelines.report.content import PackContent
 from pipelines.settings import Settings
 
-BAND_FILL = {band: PatternFill("solid", fgColor=colour)
-             for band, colour in {"A": "CCE2D8", "B": "E6F0D8", "C": "FFF2CC", "D": "F6D7D2"}.items()}
+BAND_FILL = {
+    band: PatternFill("solid", fgColor=colour)
+    for band, colour in {"A": "CCE2D8", "B": "E6F0D8", "C": "FFF2CC", "D": "F6D7D2"}.items()
+}
 KPI_COLUMNS = [
-    ("KPI", "kpi_id", None), ("Name", "kpi_name", None), ("Period type", "period_type", None),
-    ("Period", "period", None), ("Source", "value_source", None), ("Numerator", "numerator", "#,##0"),
-    ("Denominator", "denominator", "#,##0"), ("Value", "value", "0.0##"), ("95% lower", "value_ci_lower", "0.00"),
-    ("95% upper", "value_ci_upper", "0.00"), ("England", "england_value", "0.0##"), ("Region", "region_value", "0.0##"),
-    ("Neighbours", "sn_mean", "0.0##"), ("Rank", "national_rank", "0"), ("Of", "national_count", "0"),
-    ("Band", "quartile_band", None), ("vs England", "significance_vs_england", None),
-    ("vs neighbours", "significance_vs_neighbours", None), ("Release", "benchmark_release", None),
+    ("KPI", "kpi_id", None),
+    ("Name", "kpi_name", None),
+    ("Period type", "period_type", None),
+    ("Period", "period", None),
+    ("Source", "value_source", None),
+    ("Numerator", "numerator", "#,##0"),
+    ("Denominator", "denominator", "#,##0"),
+    ("Value", "value", "0.0##"),
+    ("95% lower", "value_ci_lower", "0.00"),
+    ("95% upper", "value_ci_upper", "0.00"),
+    ("England", "england_value", "0.0##"),
+    ("Region", "region_value", "0.0##"),
+    ("Neighbours", "sn_mean", "0.0##"),
+    ("Rank", "national_rank", "0"),
+    ("Of", "national_count", "0"),
+    ("Band", "quartile_band", None),
+    ("vs England", "significance_vs_england", None),
+    ("vs neighbours", "significance_vs_neighbours", None),
+    ("Release", "benchmark_release", None),
 ]
 
 
@@ -62,8 +76,10 @@ def _sheet(workbook: Workbook, title: str, headers: list[str], rows: list[list],
 def build_workbook(content: PackContent, settings: Settings, written_at: datetime) -> Workbook:
     workbook = Workbook()
     workbook.remove(workbook.active)
-    kpi_rows = [[_numeric(row[column]) if fmt else row[column] or None for _, column, fmt in KPI_COLUMNS]
-                for row in content.rows.to_dict("records")]
+    kpi_rows = [
+        [_numeric(row[column]) if fmt else row[column] or None for _, column, fmt in KPI_COLUMNS]
+        for row in content.rows.to_dict("records")
+    ]
     kpis = _sheet(workbook, "KPIs", [h for h, _, _ in KPI_COLUMNS], kpi_rows, [f for _, _, f in KPI_COLUMNS])
     band_column = [h for h, _, _ in KPI_COLUMNS].index("Band") + 1
     for (cell,) in kpis.iter_rows(min_row=2, min_col=band_column, max_col=band_column):
@@ -71,45 +87,97 @@ def build_workbook(content: PackContent, settings: Settings, written_at: datetim
             cell.fill = BAND_FILL[cell.value]
 
     monitoring = content.dsg_monitoring
-    _sheet(workbook, "DSG monitoring",
-           ["Financial year", "Period", "Block", "Budget (GBP k)", "Forecast outturn (GBP k)", "Variance (GBP k)",
-            "Variance %"],
-           [[r["financial_year"], r["period"], r["block"], r["budget"], r["forecast_outturn"], r["variance"],
-             r["variance_pct"]] for r in monitoring.to_dict("records")],
-           [None, None, None, "#,##0", "#,##0", "#,##0", "0.00"])
+    _sheet(
+        workbook,
+        "DSG monitoring",
+        [
+            "Financial year",
+            "Period",
+            "Block",
+            "Budget (GBP k)",
+            "Forecast outturn (GBP k)",
+            "Variance (GBP k)",
+            "Variance %",
+        ],
+        [
+            [
+                r["financial_year"],
+                r["period"],
+                r["block"],
+                r["budget"],
+                r["forecast_outturn"],
+                r["variance"],
+                r["variance_pct"],
+            ]
+            for r in monitoring.to_dict("records")
+        ],
+        [None, None, None, "#,##0", "#,##0", "#,##0", "0.00"],
+    )
 
     projection = content.dsg_projection
-    sheet = _sheet(workbook, "Deficit projection",
-                   ["Scenario", "Financial year", "Opening deficit (GBP k)", "High needs shortfall (GBP k)",
-                    "Other blocks (GBP k)", "Closing deficit (GBP k)", "DSG allocation (GBP k)", "% of allocation",
-                    "Override end year", "Basis"],
-                   [[r["scenario"], r["financial_year"], r["opening_deficit"], r["high_needs_shortfall"],
-                     r["other_blocks_movement"], r["closing_deficit"], r["dsg_allocation"],
-                     r["closing_deficit_pct_of_allocation"], bool(r["is_override_end_year"]), r["basis"]]
-                    for r in projection.to_dict("records")],
-                   [None, None, "#,##0", "#,##0", "#,##0", "#,##0", "#,##0", "0.00", None, None])
+    sheet = _sheet(
+        workbook,
+        "Deficit projection",
+        [
+            "Scenario",
+            "Financial year",
+            "Opening deficit (GBP k)",
+            "High needs shortfall (GBP k)",
+            "Other blocks (GBP k)",
+            "Closing deficit (GBP k)",
+            "DSG allocation (GBP k)",
+            "% of allocation",
+            "Override end year",
+            "Basis",
+        ],
+        [
+            [
+                r["scenario"],
+                r["financial_year"],
+                r["opening_deficit"],
+                r["high_needs_shortfall"],
+                r["other_blocks_movement"],
+                r["closing_deficit"],
+                r["dsg_allocation"],
+                r["closing_deficit_pct_of_allocation"],
+                bool(r["is_override_end_year"]),
+                r["basis"],
+            ]
+            for r in projection.to_dict("records")
+        ],
+        [None, None, "#,##0", "#,##0", "#,##0", "#,##0", "#,##0", "0.00", None, None],
+    )
     if len(projection):
         _projection_chart(workbook, projection)
     del sheet
 
     dsg = settings.dsg
-    assumptions = [["Statutory override end", dsg.statutory_override_end.isoformat(), ""],
-                   ["Years projected after the latest monitored one", dsg.projection_years, ""]]
+    assumptions = [
+        ["Statutory override end", dsg.statutory_override_end.isoformat(), ""],
+        ["Years projected after the latest monitored one", dsg.projection_years, ""],
+    ]
     for scenario in dsg.scenarios:
-        assumptions += [[f"{scenario.name}: high needs allocation growth %", scenario.high_needs_allocation_growth_pct, ""],
-                        [f"{scenario.name}: high needs demand growth %", scenario.high_needs_demand_growth_pct, ""],
-                        [f"{scenario.name}: savings (GBP k)", scenario.savings_gbp_k, ""]]
+        assumptions += [
+            [f"{scenario.name}: high needs allocation growth %", scenario.high_needs_allocation_growth_pct, ""],
+            [f"{scenario.name}: high needs demand growth %", scenario.high_needs_demand_growth_pct, ""],
+            [f"{scenario.name}: savings (GBP k)", scenario.savings_gbp_k, ""],
+        ]
         for year, amounts in sorted(scenario.stated.items()):
             for key, value in amounts.items():
                 assumptions.append([f"{scenario.name}: stated {key} for {year}", value, "replaces the growth rule"])
     _sheet(workbook, "Assumptions", ["Setting", "Value", "Note"], assumptions, [None, None, None])
 
     releases = sorted({r for r in content.rows["benchmark_release"] if r})
-    about = [["Authority", content.authority], ["Run", content.run_id],
-             ["Written (UTC)", written_at.strftime("%Y-%m-%d %H:%M")],
-             ["DfE releases", ", ".join(releases)],
-             ["Small counts", f"shown as c (fewer than {settings.small_count_threshold}), as in the open data"]]
-    about += [[f"DfE file: {r['file_name']}", f"{r['status']}: {r['message']}"] for r in content.dfe_files.to_dict("records")]
+    about = [
+        ["Authority", content.authority],
+        ["Run", content.run_id],
+        ["Written (UTC)", written_at.strftime("%Y-%m-%d %H:%M")],
+        ["DfE releases", ", ".join(releases)],
+        ["Small counts", f"shown as c (fewer than {settings.small_count_threshold}), as in the open data"],
+    ]
+    about += [
+        [f"DfE file: {r['file_name']}", f"{r['status']}: {r['message']}"] for r in content.dfe_files.to_dict("records")
+    ]
     _sheet(workbook, "About", ["Item", "Value"], about, [None, None])
     return workbook
 
@@ -127,8 +195,9 @@ def _projection_chart(workbook: Workbook, projection: pd.DataFrame) -> None:
     chart.title = "Projected cumulative DSG deficit (GBP k), per scenario"
     chart.y_axis.title = "GBP thousands"
     chart.x_axis.title = "Financial year"
-    chart.add_data(Reference(data, min_col=2, max_col=1 + len(scenarios), min_row=1, max_row=1 + len(years)),
-                   titles_from_data=True)
+    chart.add_data(
+        Reference(data, min_col=2, max_col=1 + len(scenarios), min_row=1, max_row=1 + len(years)), titles_from_data=True
+    )
     chart.set_categories(Reference(data, min_col=1, min_row=2, max_row=1 + len(years)))
     chart.width, chart.height = 22, 11
     data.add_chart(chart, f"{get_column_letter(len(scenarios) + 3)}2")

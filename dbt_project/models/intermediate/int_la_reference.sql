@@ -2,7 +2,12 @@
 -- Sources in order of trust: the LA code list, the region hierarchy, then the names and
 -- regions printed on DfE's published rows (the only source for the synthetic sample's
 -- authorities when no reference files are present).
-with from_code_list as (
+with region_names as (
+    select distinct region_code, region_name
+    from {{ ref('stg_dfe__region_la_hierarchy') }}
+),
+
+from_code_list as (
     select
         las.old_la_code,
         las.new_la_code,
@@ -12,9 +17,7 @@ with from_code_list as (
         1 as source_priority,
         coalesce(las.operational_from, cast('1900-01-01' as date)) as valid_from
     from {{ ref('stg_dfe__las') }} as las
-    left join (
-        select distinct region_code, region_name from {{ ref('stg_dfe__region_la_hierarchy') }}
-    ) as hierarchy
+    left join region_names as hierarchy
         on hierarchy.region_code = las.region_code
 ),
 
@@ -41,11 +44,17 @@ candidates as (
     select * from from_published
 ),
 
+published_regions as (
+    select old_la_code, max(region_code) as region_code, max(region_name) as region_name
+    from from_published
+    group by old_la_code
+),
+
 ranked as (
     select
         *,
         row_number() over (
-            partition by old_la_code order by source_priority, valid_from desc
+            partition by old_la_code order by source_priority asc, valid_from desc
         ) as preference
     from candidates
     where old_la_code is not null
@@ -58,10 +67,6 @@ select
     coalesce(ranked.region_code, published_region.region_code) as region_code,
     coalesce(ranked.region_name, published_region.region_name) as region_name
 from ranked
-left join (
-    select old_la_code, max(region_code) as region_code, max(region_name) as region_name
-    from from_published
-    group by old_la_code
-) as published_region
+left join published_regions as published_region
     on published_region.old_la_code = ranked.old_la_code
 where ranked.preference = 1

@@ -12,9 +12,12 @@ with covered_years as (
 
 sen_groups as (
     select 'all' as sen_group
-    union all select 'ehc_plan'
-    union all select 'sen_support'
-    union all select 'no_sen'
+    union all
+    select 'ehc_plan'
+    union all
+    select 'sen_support'
+    union all
+    select 'no_sen'
 ),
 
 headcounts as (
@@ -48,7 +51,9 @@ versions as (
     -- The exclusions extract's current loads and the census files the rates were built on.
     select {{ extract_version() }} as extract_version
     from (
-        select load_id from {{ ref('stg_extract_loads') }} where extract = 'exclusions'
+        select load_id
+        from {{ ref('stg_extract_loads') }}
+        where extract = 'exclusions'
         union
         select load_id from {{ ref('stg_school_census') }}
     ) as loads

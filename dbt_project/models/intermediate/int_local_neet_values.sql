@@ -5,7 +5,8 @@
 -- denominator are the three-month averages, as DfE publishes them.
 with groups as (
     select 'all' as send_group
-    union all select 'ehc_plan'
+    union all
+    select 'ehc_plan'
 ),
 
 monthly as (

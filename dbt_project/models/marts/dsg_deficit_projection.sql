@@ -15,8 +15,8 @@
 {%- set projection_years = var('dsg_projection_years') | int -%}
 
 with digits as (
-    select 0 as d union all select 1 union all select 2 union all select 3 union all select 4
-    union all select 5 union all select 6 union all select 7 union all select 8 union all select 9
+    select digit.d
+    from (values (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)) as digit (d)
 ),
 
 year_offsets as (
