@@ -4,6 +4,8 @@ checked against the published files they come from."""
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from html.parser import HTMLParser
 
 import openpyxl
@@ -130,3 +132,46 @@ def test_the_workbook_has_every_sheet_and_its_numbers_are_numbers(published, dem
     assert len(book["Projection chart"]._charts) == 1
     assumptions = {row[0]: row[1] for row in book["Assumptions"].iter_rows(min_row=2, values_only=True)}
     assert assumptions["Statutory override end"] == "2028-03-31"
+
+
+def _browser() -> str | None:
+    return next(
+        (found for name in ("chromium", "chromium-browser", "google-chrome") if (found := shutil.which(name))), None
+    )
+
+
+def test_the_scorecard_in_a_real_browser(published, tmp_path):
+    """Headless Chromium (Debian's package; .ci/run installs it where it can): the DOM it builds
+    holds every KPI of the public file, and screenshots of the headline and of a family section
+    are kept under the test's folder for a person to look at."""
+    browser = _browser()
+    if browser is None:
+        pytest.skip("no Chromium on this machine (apt-get install chromium): the page was checked as HTML only")
+    folder, public = published
+    page = (folder / "scorecard.html").resolve().as_uri()
+    flags = [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-extensions",
+        # no network: a page that needed one would show it in the screenshot and the DOM
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        "--proxy-server=127.0.0.1:9",
+    ]
+    dom = subprocess.run([*flags, "--dump-dom", page], capture_output=True, text=True, timeout=120).stdout
+    parsed = _Page()
+    parsed.feed(dom)
+    assert set(parsed.headline) == set(public["kpi_id"])
+    # The first family section: the same page with the headline hidden (a fragment does not
+    # scroll a headless screenshot).
+    family = tmp_path / "family_section.html"
+    text = (folder / "scorecard.html").read_text(encoding="utf-8")
+    family.write_text(text.replace("</style>", "#headline-page, header { display: none; }</style>"), encoding="utf-8")
+    for name, url in (("headline.png", page), ("family_section.png", family.as_uri())):
+        shot = tmp_path / name
+        subprocess.run(
+            [*flags, f"--screenshot={shot}", "--window-size=1200,1600", url], capture_output=True, timeout=120
+        )
+        assert shot.is_file() and shot.stat().st_size > 10_000, name

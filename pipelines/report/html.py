@@ -30,14 +30,15 @@ caption { text-align: left; font-weight: bold; padding: 0.2rem 0; }
 .band { font-weight: bold; padding: 0 0.35rem; border-radius: 2px; }
 .band-a { background: #cce2d8; } .band-b { background: #e6f0d8; } .band-c { background: #fff2cc; }
 .band-d { background: #f6d7d2; } .small { font-style: italic; }
-.kpi { display: grid; grid-template-columns: 340px 1fr; gap: 1rem; align-items: start; break-inside: avoid; }
+.kpi { display: grid; grid-template-columns: minmax(0, 5fr) minmax(0, 6fr); gap: 1rem; align-items: start;
+  break-inside: avoid; }
+.kpi svg { width: 100%; height: auto; }
 .note { font-size: 0.8rem; color: #505a5f; }
 svg text { font-size: 10px; fill: #0b0c0c; }
 @media print {
   @page { size: A4; margin: 12mm; }
   body { margin: 0; max-width: none; }
   section.family { break-before: page; }
-  .kpi { grid-template-columns: 300px 1fr; }
 }
 """
 
