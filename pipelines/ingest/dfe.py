@@ -128,6 +128,73 @@ _NEET_2025_NAMES = {
     "nk_percent": "notknownprop",
 }
 
+# SEN2 management information: headline rows only, the same measures under the 2022
+# release's CamelCase names and the 2023 release's snake_case ones (canonical -> published).
+SEN2_CAMEL_CASE = {
+    "plans_issued_den": "totincexcehc",
+    "plans_issued_den_ex": "totnoexcehc",
+    "plans_issued_within_20_weeks": "incexc20weekehc",
+    "plans_issued_20_weeks_ex": "noexc20weekehc",
+    "pc_plans_issued_within_20_weeks": "incexc20weekrate",
+    "pc_plans_issued_20_weeks_ex": "noexc20weekrate",
+    "requests_received_in_year": "inreqehc",
+    "requests_decided_not_to_assess": "assrefusedehc",
+    "request_not_assess_pc": "assrefusedehc_pc",
+}
+SEN2_SNAKE_CASE = {
+    "plans_issued_den": "tot_inc_exc_ehc",
+    "plans_issued_den_ex": "tot_no_exc_ehc",
+    "plans_issued_within_20_weeks": "inc_exc_20week_ehc",
+    "plans_issued_20_weeks_ex": "no_exc_20week_ehc",
+    "pc_plans_issued_within_20_weeks": "inc_exc_20week_rate",
+    "pc_plans_issued_20_weeks_ex": "no_exc_20week_rate",
+    "requests_received_in_year": "inreq_ehc",
+    "requests_decided_not_to_assess": "ass_refused_ehc",
+    "request_not_assess_pc": "ass_refused_ehc_pc",
+}
+_SEN2_TIMELINESS = [
+    "plans_issued_den",
+    "plans_issued_den_ex",
+    "plans_issued_within_20_weeks",
+    "plans_issued_20_weeks_ex",
+    "pc_plans_issued_within_20_weeks",
+    "pc_plans_issued_20_weeks_ex",
+]
+_SEN2_REQUESTS = ["requests_received_in_year", "requests_decided_not_to_assess", "request_not_assess_pc"]
+
+
+def _sen2_layouts(release: str, names: dict[str, str]) -> tuple[Layout, Layout]:
+    """The two canonical tables one SEN2 management-information file feeds."""
+    return (
+        Layout(
+            name=f"SEN2 management information ({release}): 20-week timeliness",
+            table="dfe_ehcp_timeliness",
+            columns=_same(_GEOGRAPHY) | {canonical: names[canonical] for canonical in _SEN2_TIMELINESS},
+            constants={"breakdown_topic": "All EHC plans issued", "breakdown": "All EHC plans issued"},
+            release_prefix="dfe_sen2",
+        ),
+        Layout(
+            name=f"SEN2 management information ({release}): requests for EHC needs assessment",
+            table="dfe_ehcp_requests",
+            columns=_same(_GEOGRAPHY) | {canonical: names[canonical] for canonical in _SEN2_REQUESTS},
+            constants={
+                "breakdown_topic": "All requests for EHC needs assessments",
+                "breakdown": "All requests for EHC needs assessments",
+                **dict.fromkeys(
+                    [
+                        "requests_decided_to_assess",
+                        "request_outcome_six_weeks",
+                        "request_outcome_over_6_weeks",
+                        "request_outcome_six_weeks_pc",
+                    ],
+                    _NOT_IN_RELEASE,
+                ),
+            },
+            release_prefix="dfe_sen2",
+        ),
+    )
+
+
 LAYOUTS: tuple[Layout, ...] = (
     Layout(
         name="EHC plans release: 20-week timeliness",
@@ -195,75 +262,8 @@ LAYOUTS: tuple[Layout, ...] = (
         },
         release_prefix="dfe_ehcp",
     ),
-    Layout(
-        name="SEN2 management information (2022 release, CamelCase: 2014-2021): 20-week timeliness",
-        table="dfe_ehcp_timeliness",
-        columns=_same(_GEOGRAPHY)
-        | {
-            "plans_issued_den": "totincexcehc",
-            "plans_issued_den_ex": "totnoexcehc",
-            "plans_issued_within_20_weeks": "incexc20weekehc",
-            "plans_issued_20_weeks_ex": "noexc20weekehc",
-            "pc_plans_issued_within_20_weeks": "incexc20weekrate",
-            "pc_plans_issued_20_weeks_ex": "noexc20weekrate",
-        },
-        # SEN2 MI has headline rows only.
-        constants={"breakdown_topic": "All EHC plans issued", "breakdown": "All EHC plans issued"},
-        release_prefix="dfe_sen2",
-    ),
-    Layout(
-        name="SEN2 management information (2022 release, CamelCase: 2014-2021): requests for EHC needs assessment",
-        table="dfe_ehcp_requests",
-        columns=_same(_GEOGRAPHY)
-        | {
-            "requests_received_in_year": "inreqehc",
-            "requests_decided_not_to_assess": "assrefusedehc",
-            "request_not_assess_pc": "assrefusedehc_pc",
-        },
-        constants={
-            "breakdown_topic": "All requests for EHC needs assessments",
-            "breakdown": "All requests for EHC needs assessments",
-            "requests_decided_to_assess": _NOT_IN_RELEASE,
-            "request_outcome_six_weeks": _NOT_IN_RELEASE,
-            "request_outcome_over_6_weeks": _NOT_IN_RELEASE,
-            "request_outcome_six_weeks_pc": _NOT_IN_RELEASE,
-        },
-        release_prefix="dfe_sen2",
-    ),
-    Layout(
-        name="SEN2 management information (2023 release, snake_case: 2014-2022): 20-week timeliness",
-        table="dfe_ehcp_timeliness",
-        columns=_same(_GEOGRAPHY)
-        | {
-            "plans_issued_den": "tot_inc_exc_ehc",
-            "plans_issued_den_ex": "tot_no_exc_ehc",
-            "plans_issued_within_20_weeks": "inc_exc_20week_ehc",
-            "plans_issued_20_weeks_ex": "no_exc_20week_ehc",
-            "pc_plans_issued_within_20_weeks": "inc_exc_20week_rate",
-            "pc_plans_issued_20_weeks_ex": "no_exc_20week_rate",
-        },
-        constants={"breakdown_topic": "All EHC plans issued", "breakdown": "All EHC plans issued"},
-        release_prefix="dfe_sen2",
-    ),
-    Layout(
-        name="SEN2 management information (2023 release, snake_case: 2014-2022): requests for EHC needs assessment",
-        table="dfe_ehcp_requests",
-        columns=_same(_GEOGRAPHY)
-        | {
-            "requests_received_in_year": "inreq_ehc",
-            "requests_decided_not_to_assess": "ass_refused_ehc",
-            "request_not_assess_pc": "ass_refused_ehc_pc",
-        },
-        constants={
-            "breakdown_topic": "All requests for EHC needs assessments",
-            "breakdown": "All requests for EHC needs assessments",
-            "requests_decided_to_assess": _NOT_IN_RELEASE,
-            "request_outcome_six_weeks": _NOT_IN_RELEASE,
-            "request_outcome_over_6_weeks": _NOT_IN_RELEASE,
-            "request_outcome_six_weeks_pc": _NOT_IN_RELEASE,
-        },
-        release_prefix="dfe_sen2",
-    ),
+    *_sen2_layouts("2022 release, CamelCase: 2014-2021", SEN2_CAMEL_CASE),
+    *_sen2_layouts("2023 release, snake_case: 2014-2022", SEN2_SNAKE_CASE),
     Layout(
         name="Exclusions by geography (education_phase, releases from 2021/22)",
         table="dfe_exclusions",
