@@ -156,6 +156,16 @@ def _parse_files_table(markdown: str) -> list[dict]:
     return files
 
 
+def _dfe_problems(dfe: dict | None) -> list[str]:
+    """What the DfE files lacked: files set aside, the chosen neighbour model missing."""
+    problems = []
+    if dfe and dfe["set_aside"]:
+        problems.append(f"{dfe['set_aside']} DfE file(s) set aside: their families lack those figures (see DfE files)")
+    if dfe and dfe["model_missing"]:
+        problems.append(dfe["model_missing"])
+    return problems
+
+
 def summarise_run(events: list, published: bool) -> dict:
     """What a run did, from its events alone. Pure: no files, no warehouse."""
     steps: dict[str, str] = {}
@@ -231,6 +241,7 @@ def summarise_run(events: list, published: bool) -> dict:
             "set_aside": int(dfe.get("files_set_aside") or 0),
             "neighbour_models": dfe.get("neighbour_models"),
             "not_loaded": str(dfe.get("files_not_loaded", "") or ""),
+            "model_missing": str(dfe.get("neighbour_model_missing", "") or ""),
         }
 
     check_list = list(checks.values())
@@ -245,7 +256,7 @@ def summarise_run(events: list, published: bool) -> dict:
         "published": bool(published),
         "outcome": "published" if published else "not published",
         "reasons": reasons if not published else [],
-        "problems": reasons if published else [],
+        "problems": (reasons + _dfe_problems(dfe_summary)) if published else [],
         "failed_steps": failed_steps,
         "run_failure": run_failure,
         "steps": steps,
@@ -365,8 +376,7 @@ def render_run_report(
     if summary["run_failure"] and not summary["failed_steps"]:
         bullets.append(f"the run failed: {_first_line(summary['run_failure'])}")
     dfe = summary.get("dfe")
-    if dfe and dfe["set_aside"]:
-        bullets.append(f"{dfe['set_aside']} DfE file(s) set aside: their families lack those figures (see DfE files)")
+    bullets += _dfe_problems(dfe)
     if summary["published"]:
         lines.append("**Published.** The marts were refreshed.")
         if bullets:

@@ -562,7 +562,7 @@ def _release(
         f"select max(try_cast(left(time_period, 4) as integer) + case when {window_end} then 0 else 1 end) "
         f"from {relation_sql}",
         params,
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     return f"{layout.release_prefix}_{latest}", latest
 
 
@@ -583,21 +583,46 @@ def recreate_tables(connection: duckdb.DuckDBPyConnection) -> None:
 
 
 def load_published_folder(connection: duckdb.DuckDBPyConnection, folder: Path) -> list[PublishedFile]:
-    """Replace the canonical tables with what the folder holds now, in one transaction. A file
-    that cannot be read or whose rows break a rule is set aside (raw.dfe_files says why) and
-    the others load: one odd download never stops every family."""
+    """Replace the canonical tables with what the folder holds now. Each file is first read and
+    checked on its own (outside any transaction, so that one unreadable file fails alone); a
+    file that cannot be read or whose rows break a rule is set aside (raw.dfe_files says why)
+    and the others load, all in one transaction: one odd download never stops every family."""
     files = discover(folder)
+    staged: list[Staged] = []
+    for published in files:
+        staged += _stage_file(connection, published, folder, len(staged))
     connection.execute("begin transaction")
     try:
         recreate_tables(connection)
-        for published in files:
-            _load_one(connection, published, folder)
+        for outcome in staged:
+            if outcome.table_name:
+                connection.execute(f"insert into raw.{outcome.layout.table} by name select * from {outcome.table_name}")
+            _record(connection, outcome, folder)
         set_aside_conflicting_neighbour_models(connection)
         connection.execute("commit")
     except BaseException:
         connection.execute("rollback")
         raise
+    finally:
+        for outcome in staged:
+            if outcome.table_name:
+                connection.execute(f"drop table if exists {outcome.table_name}")
     return files
+
+
+@dataclass(frozen=True)
+class Staged:
+    """What became of one file for one layout, before anything is written: loaded (its mapped
+    rows wait in a temporary table), set aside or unrecognised, and why."""
+
+    published: PublishedFile
+    sha256: str
+    layout: Layout | None
+    release: str | None
+    status: str
+    rows: int
+    message: str
+    table_name: str | None = None
 
 
 # Rules every mapped row must meet before it reaches the warehouse, per canonical table:
@@ -631,29 +656,19 @@ ROW_RULES["dfe_neet"].append(
 )
 
 
-def _record(
-    connection,
-    published: PublishedFile,
-    folder: Path,
-    sha256: str,
-    layout: Layout | None,
-    release: str | None,
-    status: str,
-    rows: int,
-    message: str,
-) -> None:
+def _record(connection, outcome: Staged, folder: Path) -> None:
     connection.execute(
         "insert into raw.dfe_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            str(published.path),
-            _name_in(published.path, folder),
-            sha256,
-            layout.name if layout else None,
-            layout.table if layout else None,
-            release,
-            status,
-            rows,
-            message.replace(f"{folder}/", ""),
+            str(outcome.published.path),
+            _name_in(outcome.published.path, folder),
+            outcome.sha256,
+            outcome.layout.name if outcome.layout else None,
+            outcome.layout.table if outcome.layout else None,
+            outcome.release,
+            outcome.status,
+            outcome.rows,
+            outcome.message.replace(f"{folder}/", ""),
             datetime.now(),
         ],
     )
@@ -667,25 +682,27 @@ def _name_in(path: Path, folder: Path) -> str:
         return path.name
 
 
-def _broken_rules(connection: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    """What the mapped rows in `dfe_candidate` break, one sentence per rule."""
+def _broken_rules(connection: duckdb.DuckDBPyConnection, table: str, candidate: str) -> list[str]:
+    """What the mapped rows in the temporary table `candidate` break, one sentence per rule."""
     broken = []
     for column, condition, rule in ROW_RULES.get(table, []):
         count, examples = connection.execute(
             f"select count(*), string_agg(distinct coalesce({column}, 'NULL'), ', ') "
-            f"from dfe_candidate where not coalesce({condition}, false)"
-        ).fetchone()
+            f"from {candidate} where not coalesce({condition}, false)"
+        ).fetchall()[0]
         if count:
             broken.append(f"column {column}: {count} rows are not {rule} (found: {examples[:200]})")
     return broken
 
 
-def _load_one(connection: duckdb.DuckDBPyConnection, published: PublishedFile, folder: Path) -> None:
+def _stage_file(
+    connection: duckdb.DuckDBPyConnection, published: PublishedFile, folder: Path, number: int
+) -> list[Staged]:
     path = published.path
     sha256 = file_sha256(path)
     if not published.recognised:
-        _record(connection, published, folder, sha256, None, None, "unrecognised", 0, published.message)
-        return
+        return [Staged(published, sha256, None, None, "unrecognised", 0, published.message)]
+    staged: list[Staged] = []
     try:
         if path.suffix.lower() == ".xlsx":
             rows = read_workbook_rows(path, lambda found: set(published.header) == found)
@@ -695,86 +712,60 @@ def _load_one(connection: duckdb.DuckDBPyConnection, published: PublishedFile, f
             relation_sql, params = "read_csv(?, all_varchar = true, header = true)", [str(path)]
             header = _real_header(connection, path)
         for layout in published.layouts:
-            _load_layout(connection, published, folder, sha256, layout, relation_sql, params, header)
+            candidate = f"dfe_staged_{number + len(staged)}"
+            staged.append(_stage_layout(connection, published, sha256, layout, relation_sql, params, header, candidate))
     except duckdb.Error as error:
         # Unreadable (truncated, ragged, wrong encoding): set aside, naming DuckDB's reason
         # (it gives the line and column), and let every other file load.
+        for outcome in staged:
+            if outcome.table_name:
+                connection.execute(f"drop table if exists {outcome.table_name}")
         reason = str(error).splitlines()[0][:400]
-        for layout in published.layouts:
-            connection.execute(f"delete from raw.{layout.table} where source_file = ?", [str(path)])
-        connection.execute("delete from raw.dfe_files where file_path = ?", [str(path)])
-        _record(
-            connection,
-            published,
-            folder,
-            sha256,
-            published.layouts[0],
-            None,
-            "set_aside",
-            0,
-            f"set aside: the file cannot be read as {published.layouts[0].name}: {reason}",
-        )
+        layout = published.layouts[0]
+        message = f"set aside: the file cannot be read as {layout.name}: {reason}"
+        return [Staged(published, sha256, layout, None, "set_aside", 0, message)]
     finally:
         if path.suffix.lower() == ".xlsx":
             connection.unregister("workbook_rows")
+    return staged
 
 
-def _load_layout(
+def _stage_layout(
     connection,
     published: PublishedFile,
-    folder: Path,
     sha256: str,
     layout: Layout,
     relation_sql: str,
     params: list,
     header: list[str],
-) -> None:
+    candidate: str,
+) -> Staged:
     path = published.path
     try:
         release, release_year = _release(connection, layout, relation_sql, params, path)
     except SetAside as reason:
-        _record(connection, published, folder, sha256, layout, None, "set_aside", 0, f"set aside: {reason}")
-        return
+        return Staged(published, sha256, layout, None, "set_aside", 0, f"set aside: {reason}")
     connection.execute(
-        f"create or replace temp table dfe_candidate as "
+        f"create or replace temp table {candidate} as "
         f"select ? as release, ? as release_year, ? as source_file, {_select_list(layout, header)} from {relation_sql}",
         [release, release_year, str(path), *params],
     )
     school_rows = (
-        connection.execute("delete from dfe_candidate where geographic_level = 'School' returning 1").fetchall()
+        connection.execute(f"delete from {candidate} where geographic_level = 'School' returning 1").fetchall()
         if "geographic_level" in layout.columns
         else []
     )
     notes = [f"{len(school_rows)} school-level rows ignored (not benchmarks)"] if school_rows else []
-    rows = connection.execute("select count(*) from dfe_candidate").fetchone()[0]
-    broken = _broken_rules(connection, layout.table)
+    # fetchall, not fetchone: a half-read result blocks registering the next workbook
+    rows = connection.execute(f"select count(*) from {candidate}").fetchall()[0][0]
+    broken = _broken_rules(connection, layout.table, candidate)
     if rows == 0:
         broken.append("no England, region or authority rows")
     if broken:
-        _record(
-            connection,
-            published,
-            folder,
-            sha256,
-            layout,
-            release,
-            "set_aside",
-            0,
-            "set aside: " + "; ".join(broken + notes),
-        )
-        return
-    connection.execute(f"insert into raw.{layout.table} by name select * from dfe_candidate")
-    _record(
-        connection,
-        published,
-        folder,
-        sha256,
-        layout,
-        release,
-        "loaded",
-        rows,
-        "; ".join([f"loaded {rows} rows", *notes]),
-    )
+        connection.execute(f"drop table {candidate}")
+        return Staged(published, sha256, layout, release, "set_aside", 0, "set aside: " + "; ".join(broken + notes))
+    message = "; ".join([f"loaded {rows} rows", *notes])
+    return Staged(published, sha256, layout, release, "loaded", rows, message, candidate)
 
 
 def set_aside_conflicting_neighbour_models(connection: duckdb.DuckDBPyConnection) -> None:
@@ -791,7 +782,7 @@ def set_aside_conflicting_neighbour_models(connection: duckdb.DuckDBPyConnection
         inner join lists as second
             on second.release = first.release and second.old_la_code = first.old_la_code
            and second.source_file <> first.source_file
-        where first.neighbours <> second.neighbours
+        where first.neighbours is distinct from second.neighbours
     """).fetchall()
     for release, source_file, other in conflicts:
         differing = connection.execute(
@@ -803,7 +794,7 @@ def set_aside_conflicting_neighbour_models(connection: duckdb.DuckDBPyConnection
               and list_transform(list_value(first.sn_1, first.sn_2, first.sn_3, first.sn_4, first.sn_5,
                                             first.sn_6, first.sn_7, first.sn_8, first.sn_9, first.sn_10),
                                  lambda code: nullif(trim(code), ''))
-               <> list_transform(list_value(second.sn_1, second.sn_2, second.sn_3, second.sn_4, second.sn_5,
+               is distinct from list_transform(list_value(second.sn_1, second.sn_2, second.sn_3, second.sn_4, second.sn_5,
                                             second.sn_6, second.sn_7, second.sn_8, second.sn_9, second.sn_10),
                                  lambda code: nullif(trim(code), ''))
         """,
