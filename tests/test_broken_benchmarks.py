@@ -3,8 +3,6 @@ publishes every family, and the run report and `dfe_file_status` name each file 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
