@@ -54,12 +54,16 @@ def test_a_run_over_every_quarter_loads_every_file_and_one_quarter_only_its_own(
     assert quarters_of_run(["2023-24_Q2"], every) == {"2023-24_Q2"}
 
 
-def test_nightly_schedule_runs_at_two_in_london_over_every_quarter():
+def test_nightly_schedule_runs_at_two_in_london_over_every_quarter(tmp_path: Path):
     schedule = defs.resolve_schedule_def("nightly_refresh")
     assert schedule.cron_schedule == "0 2 * * *"
     assert schedule.execution_timezone == "Europe/London"
     when = datetime(2026, 7, 1, 2, 0, tzinfo=ZoneInfo("Europe/London"))
-    request = schedule.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=when)).run_requests[0]
+    # A data folder never published: the schedule has work to do (tests/test_incremental.py has
+    # the skip when nothing changed), whatever the checkout's own data/ holds.
+    with environment(SENDKPI_DATA_DIR=str(tmp_path)):
+        tick = schedule.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=when))
+    request = tick.run_requests[0]
     keys = FINANCIAL_QUARTERS.get_partition_keys()
     assert (request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]) == (keys[0], keys[-1])
     assert request.run_key == "nightly-2026-07-01"
