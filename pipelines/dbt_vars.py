@@ -11,6 +11,14 @@ def dbt_vars(settings: Settings) -> dict[str, object]:
         "home_la": settings.home_la,
         "sn_model": settings.sn_model,
         "small_count_threshold": settings.small_count_threshold,
+        "trend_quarters": settings.trend_quarters,
+        "trend_horizon_quarters": settings.trend_horizon_quarters,
+        # One row per member: models/intermediate/int_comparator_group_members.sql.
+        "comparator_groups": [
+            {"group_name": group.name, "member_code": code}
+            for group in settings.comparator_groups
+            for code in group.members
+        ],
         **dsg_vars(settings.dsg),
     }
 
@@ -20,6 +28,14 @@ def dsg_vars(dsg: DsgSettings) -> dict[str, object]:
     return {
         "dsg_statutory_override_end": dsg.statutory_override_end.isoformat(),
         "dsg_projection_years": dsg.projection_years,
+        "dsg_deficit_thresholds": [
+            {"measure": measure, "threshold": threshold}
+            for measure, threshold in (
+                ("closing_deficit", dsg.deficit_threshold_gbp_k),
+                ("closing_deficit_pct_of_allocation", dsg.deficit_threshold_pct_of_allocation),
+            )
+            if threshold is not None
+        ],
         "dsg_scenarios": [
             {
                 "name": scenario.name,

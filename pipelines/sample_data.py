@@ -32,6 +32,9 @@ from schemas import DSG_BALANCES as DSG_BALANCES_CONTRACT
 HOME_LA_OLD_CODE = "990"
 HOME_LA_NEW_CODE = "E06009990"
 HOME_LA_NAME = "Wyvern Vale (synthetic)"
+# A comparator group of synthetic authorities (one named by its ONS code), as
+# SENDKPI_COMPARATOR_GROUPS would set it: `sendkpi demo` uses it when no group is set.
+SAMPLE_COMPARATOR_GROUPS = "sample_consortium=970,985,991,992,E06009980"
 
 SAMPLE_PERIODS: list[str] = [
     f"{year}-{(year + 1) % 100:02d}_Q{quarter}" for year in (2021, 2022, 2023) for quarter in (1, 2, 3, 4)

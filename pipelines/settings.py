@@ -36,7 +36,14 @@ _DEFAULTS = {
     # intermediates spill to build/duckdb_spill instead of growing the process (docs/performance.md).
     "duckdb_memory_limit": "1GB",
     "duckdb_threads": 2,
+    # The trend of each local quarterly KPI is fitted over its last trend_quarters quarters and
+    # projected at most trend_horizon_quarters past its latest one (docs/statistics.md).
+    "trend_quarters": 8,
+    "trend_horizon_quarters": 20,
 }
+
+# The fewest points a straight-line trend with an uncertainty can be fitted to.
+MIN_TREND_QUARTERS = 3
 
 # Published counts below this are suppressed: the usual rule for children's data (SEND-KPIS.md,
 # "Handling children's data"). The setting may raise the threshold, never lower it.
@@ -85,6 +92,19 @@ class DsgSettings:
     statutory_override_end: date = date(2028, 3, 31)
     projection_years: int = 4
     scenarios: tuple[DsgScenario, ...] = ()
+    # The projection reports the year the cumulative deficit first reaches each threshold set.
+    deficit_threshold_gbp_k: float | None = None
+    deficit_threshold_pct_of_allocation: float | None = None
+
+
+@dataclass(frozen=True)
+class ComparatorGroup:
+    """A [comparator_groups] entry: a named set of authorities (old or ONS codes) compared with
+    us beside DfE's statistical neighbours. Codes are checked against DfE's reference data in
+    the build (an unknown code stops it, naming the group and the code)."""
+
+    name: str
+    members: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -104,6 +124,9 @@ class Settings:
     dsg: DsgSettings = field(default_factory=DsgSettings)
     duckdb_memory_limit: str = "1GB"
     duckdb_threads: int = 2
+    trend_quarters: int = 8
+    trend_horizon_quarters: int = 20
+    comparator_groups: tuple[ComparatorGroup, ...] = ()
 
     @property
     def duckdb_spill_dir(self) -> Path:
@@ -269,7 +292,67 @@ def _dsg_settings(section: object) -> DsgSettings:
     scenarios = section.get("scenarios", {})
     if not isinstance(scenarios, dict):
         raise SettingsError("[dsg.scenarios] must hold [dsg.scenarios.<name>] tables")
-    return DsgSettings(end, years, tuple(_dsg_scenario(name, table) for name, table in scenarios.items()))
+    return DsgSettings(
+        end,
+        years,
+        tuple(_dsg_scenario(name, table) for name, table in scenarios.items()),
+        deficit_threshold_gbp_k=_optional_threshold(
+            section, "deficit_threshold_gbp_k", "SENDKPI_DSG_DEFICIT_THRESHOLD_GBP_K"
+        ),
+        deficit_threshold_pct_of_allocation=_optional_threshold(
+            section, "deficit_threshold_pct_of_allocation", "SENDKPI_DSG_DEFICIT_THRESHOLD_PCT_OF_ALLOCATION"
+        ),
+    )
+
+
+def _optional_threshold(section: dict, key: str, variable: str) -> float | None:
+    """A deficit threshold from [dsg] (or its environment variable): a positive number, or unset."""
+    value = os.environ.get(variable) or section.get(key)
+    if value is None or value == "":
+        return None
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        raise SettingsError(f"dsg.{key} must be a positive number, not {value!r}") from None
+    if isinstance(value, bool) or number <= 0:
+        raise SettingsError(f"dsg.{key} must be a positive number, not {value!r}")
+    return number
+
+
+def _comparator_groups_from_environment() -> dict[str, list[str]] | None:
+    """SENDKPI_COMPARATOR_GROUPS="consortium=885,E10000031;panel=886,887" replaces
+    [comparator_groups] (for a container or a one-off run)."""
+    text = os.environ.get("SENDKPI_COMPARATOR_GROUPS", "").strip()
+    if not text:
+        return None
+    groups = {}
+    for entry in filter(None, (part.strip() for part in text.split(";"))):
+        name, separator, codes = entry.partition("=")
+        if not separator:
+            raise SettingsError(f'SENDKPI_COMPARATOR_GROUPS: {entry!r} is not name=code,code (groups separated by ";")')
+        groups[name.strip()] = [code for code in (code.strip() for code in codes.split(",")) if code]
+    return groups
+
+
+def _comparator_groups(section: object) -> tuple[ComparatorGroup, ...]:
+    """[comparator_groups]: name = ["885", "E10000031", ...], each name snake_case."""
+    if not isinstance(section, dict):
+        raise SettingsError('[comparator_groups] must be a table of name = ["LA code", ...]')
+    groups = []
+    for name, members in section.items():
+        if not re.fullmatch(r"[a-z0-9_]+", name):
+            raise SettingsError(f"comparator_groups.{name}: a group name must be snake_case (letters, digits, _)")
+        if (
+            not isinstance(members, list)
+            or not members
+            or not all(isinstance(code, str) and re.fullmatch(r"[A-Za-z0-9]+", code.strip()) for code in members)
+        ):
+            raise SettingsError(
+                f'comparator_groups.{name} must be a list of LA codes like ["885", "E10000031"], not {members!r}'
+            )
+        codes = tuple(dict.fromkeys(code.strip() for code in members))
+        groups.append(ComparatorGroup(name, codes))
+    return tuple(groups)
 
 
 def _percentage(value: object, name: str) -> float:
@@ -311,6 +394,7 @@ def load_settings(config_file: Path = CONFIG_FILE) -> Settings:
     values = {**_DEFAULTS, **_read_config_file(config_file)}
     fetch = _fetch_settings(values.pop("fetch", {}))
     dsg = _dsg_settings(values.pop("dsg", {}))
+    comparator_groups = _comparator_groups(_comparator_groups_from_environment() or values.pop("comparator_groups", {}))
     for key in _DEFAULTS:
         env_value = os.environ.get(f"SENDKPI_{key.upper()}")
         if env_value is not None and env_value != "":
@@ -346,4 +430,17 @@ def load_settings(config_file: Path = CONFIG_FILE) -> Settings:
         dsg=dsg,
         duckdb_memory_limit=_memory_limit(values["duckdb_memory_limit"]),
         duckdb_threads=_positive_whole_number(values["duckdb_threads"], "duckdb_threads"),
+        trend_quarters=_trend_quarters(values["trend_quarters"]),
+        trend_horizon_quarters=_positive_whole_number(values["trend_horizon_quarters"], "trend_horizon_quarters"),
+        comparator_groups=comparator_groups,
     )
+
+
+def _trend_quarters(value: object) -> int:
+    number = _whole_number(value, "trend_quarters")
+    if number < MIN_TREND_QUARTERS:
+        raise SettingsError(
+            f"trend_quarters must be at least {MIN_TREND_QUARTERS} (a trend with an uncertainty needs three "
+            f"points), not {value!r}"
+        )
+    return number

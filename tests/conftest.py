@@ -11,7 +11,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.sample_data import SAMPLE_PERIODS, write_sample_benchmarks, write_sample_extracts
+from pipelines.sample_data import (
+    SAMPLE_COMPARATOR_GROUPS,
+    SAMPLE_PERIODS,
+    write_sample_benchmarks,
+    write_sample_extracts,
+)
 from schemas import EXTRACTS
 
 # The synthetic sample holds one file per quarterly case extract and quarter.
@@ -55,7 +60,13 @@ class PipelineRun:
         return self.marts_dir / "kpi_comparison.parquet"
 
 
-def run_pipeline(data_dir: Path, benchmarks_dir: Path, home_la: str = "990", key: str | None = None) -> PipelineRun:
+def run_pipeline(
+    data_dir: Path,
+    benchmarks_dir: Path,
+    home_la: str = "990",
+    key: str | None = None,
+    comparator_groups: str | None = None,
+) -> PipelineRun:
     """Run the real refresh_all job (Dagster, dbt, DuckDB) in process on these folders."""
     import dagster as dg
 
@@ -68,6 +79,7 @@ def run_pipeline(data_dir: Path, benchmarks_dir: Path, home_la: str = "990", key
         SENDKPI_HOME_LA=home_la,
         SENDKPI_PSEUDONYMISATION_KEY=key,
         SENDKPI_PSEUDONYMISATION_KEY_FILE=None,
+        SENDKPI_COMPARATOR_GROUPS=comparator_groups,
     ):
         result = defs.resolve_job_def("refresh_all").execute_in_process(
             instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, tags=all_quarters_tags()
@@ -94,9 +106,10 @@ def write_sample(data_dir: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
-    """The demo, materialised once per test session into a temporary data folder."""
+    """The demo, materialised once per test session into a temporary data folder, with the
+    sample's comparator group as `sendkpi demo` sets it."""
     data_dir = tmp_path_factory.mktemp("demo")
-    run = run_pipeline(data_dir, write_sample(data_dir))
+    run = run_pipeline(data_dir, write_sample(data_dir), comparator_groups=SAMPLE_COMPARATOR_GROUPS)
     assert run.success, "the demo pipeline run failed"
     return run
 

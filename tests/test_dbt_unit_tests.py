@@ -70,3 +70,14 @@ def test_every_dbt_unit_test_passes(empty_models: Path):
     passed = {result["unique_id"].split(".")[-1] for result in run_results["results"] if result["status"] == "pass"}
     # Every unit test written in the YAML ran and passed: none was skipped or deselected.
     assert declared <= passed, sorted(declared - passed)
+
+
+def test_a_comparator_code_that_is_not_an_authority_stops_the_build_naming_it(empty_models: Path):
+    """The warehouse here knows the synthetic sample's authorities: 885 is not one of them."""
+    groups = json.dumps({"comparator_groups": [{"group_name": "panel", "member_code": "885"}]})
+    # The models upstream are built with data this time, so the reference data is there.
+    completed = _dbt(["run", "--select", "+int_comparator_group_members", "--vars", groups], empty_models)
+    assert completed.returncode != 0
+    assert "comparator group panel: 885 is not an authority in DfE's reference data" in completed.stdout
+    known = json.dumps({"comparator_groups": [{"group_name": "panel", "member_code": "E06009991"}]})
+    assert _dbt(["run", "--select", "int_comparator_group_members", "--vars", known], empty_models).returncode == 0

@@ -25,10 +25,10 @@ pytestmark = pytest.mark.e2e
 def _materialise(data_dir: Path, *arguments: str) -> tuple[int, str]:
     from pipelines.cli import main
 
-    out = io.StringIO()
-    with _settings_for(data_dir), contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+    out, err = io.StringIO(), io.StringIO()
+    with _settings_for(data_dir), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(["materialise", *arguments])
-    return code, out.getvalue()
+    return code, out.getvalue() + err.getvalue()
 
 
 def _settings_for(data_dir: Path):
@@ -54,6 +54,8 @@ def refreshed(demo_run: PipelineRun, tmp_path_factory) -> Path:
     code, out = _materialise(data_dir)
     assert code == 0, out
     assert "Published" in out
+    # Progress in the terminal: each step as it starts and finishes, the dbt step included.
+    assert "  started   sendkpi_dbt_models" in out and "  finished  sendkpi_dbt_models (" in out
     return data_dir
 
 

@@ -331,10 +331,14 @@ def test_dbt_vars_come_from_the_settings(tmp_path):
         "home_la": "E06000047",
         "sn_model": "2021",
         "small_count_threshold": 7,
+        "trend_quarters": 8,
+        "trend_horizon_quarters": 20,
+        "comparator_groups": [],
         # the [dsg] defaults: no scenario but the built-in current_forecast (tests/test_dsg.py)
         "dsg_statutory_override_end": "2028-03-31",
         "dsg_projection_years": 4,
         "dsg_scenarios": [],
+        "dsg_deficit_thresholds": [],
     }
 
 

@@ -26,3 +26,17 @@
         else 'not significantly different from {{ benchmark_name }}'
     end
 {%- endmacro %}
+
+{% macro t_critical_95(degrees_of_freedom) -%}
+    {#- The two-sided 95% critical value of Student's t for 1 to 30 degrees of freedom (from the
+        t table), and the normal 1.96 beyond: the trend of a short quarterly series needs t, not z. -#}
+    {%- set table = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+                     2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+                     2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042] -%}
+    case {{ degrees_of_freedom }}
+        {%- for value in table %}
+        when {{ loop.index }} then {{ value }}
+        {%- endfor %}
+        else 1.96
+    end
+{%- endmacro %}

@@ -150,6 +150,9 @@ def build_workbook(content: PackContent, settings: Settings, written_at: datetim
     if len(projection):
         _projection_chart(workbook, projection)
     del sheet
+    _threshold_sheet(workbook, content.dsg_thresholds)
+    _trend_sheet(workbook, content.trends)
+    _group_sheet(workbook, content.comparator_groups)
 
     dsg = settings.dsg
     assumptions = [
@@ -165,6 +168,20 @@ def build_workbook(content: PackContent, settings: Settings, written_at: datetim
         for year, amounts in sorted(scenario.stated.items()):
             for key, value in amounts.items():
                 assumptions.append([f"{scenario.name}: stated {key} for {year}", value, "replaces the growth rule"])
+    if dsg.deficit_threshold_gbp_k is not None:
+        assumptions.append(["Deficit threshold (GBP k)", dsg.deficit_threshold_gbp_k, "chosen locally"])
+    if dsg.deficit_threshold_pct_of_allocation is not None:
+        assumptions.append(
+            ["Deficit threshold (% of DSG allocation)", dsg.deficit_threshold_pct_of_allocation, "chosen locally"]
+        )
+    assumptions += [
+        ["Trend: quarters fitted", settings.trend_quarters, "least squares, 95% interval on the slope (Student's t)"],
+        ["Trend: horizon (quarters)", settings.trend_horizon_quarters, "furthest a trend is projected"],
+    ]
+    assumptions += [
+        [f"Comparator group {group.name}", ", ".join(group.members), "LA codes as set in sendkpi.toml"]
+        for group in settings.comparator_groups
+    ]
     _sheet(workbook, "Assumptions", ["Setting", "Value", "Note"], assumptions, [None, None, None])
 
     releases = sorted({r for r in content.rows["benchmark_release"] if r})
@@ -201,3 +218,106 @@ def _projection_chart(workbook: Workbook, projection: pd.DataFrame) -> None:
     chart.set_categories(Reference(data, min_col=1, min_row=2, max_row=1 + len(years)))
     chart.width, chart.height = 22, 11
     data.add_chart(chart, f"{get_column_letter(len(scenarios) + 3)}2")
+
+
+def _threshold_sheet(workbook: Workbook, thresholds: pd.DataFrame) -> None:
+    """The first year each scenario's projected deficit reaches each threshold set."""
+    _sheet(
+        workbook,
+        "Deficit thresholds",
+        ["Scenario", "Threshold", "Unit", "First year reached", "Closing deficit that year (GBP k)", "% of allocation"],
+        [
+            [
+                r["scenario"],
+                r["threshold"],
+                r["threshold_unit"],
+                r["first_financial_year_reached"] or r["status"],
+                _numeric(r["closing_deficit_that_year"]),
+                _numeric(r["closing_deficit_pct_that_year"]),
+            ]
+            for r in thresholds.to_dict("records")
+        ],
+        [None, "#,##0.##", None, None, "#,##0", "0.00"],
+    )
+
+
+def _trend_sheet(workbook: Workbook, trends: pd.DataFrame) -> None:
+    """Each published trend: slope and interval, and where it leads against England."""
+    _sheet(
+        workbook,
+        "Trends",
+        [
+            "KPI",
+            "Name",
+            "From",
+            "To",
+            "Quarters",
+            "Slope per quarter",
+            "95% lower",
+            "95% upper",
+            "Could be flat",
+            "England",
+            "England period",
+            "Against England",
+            "Reaches England in",
+        ],
+        [
+            [
+                r["kpi_id"],
+                r["kpi_name"],
+                r["first_period"],
+                r["latest_period"],
+                r["quarters_used"],
+                _numeric(r["slope_per_quarter"]),
+                _numeric(r["slope_ci_lower"]),
+                _numeric(r["slope_ci_upper"]),
+                "no" if r["is_trend_distinguishable_from_flat"] else "yes",
+                _numeric(r["england_value"]),
+                r["england_period"],
+                r["england_status"].replace("_", " "),
+                r["reaches_england_in"],
+            ]
+            for r in trends.to_dict("records")
+        ],
+        [None, None, None, None, "0", "0.00", "0.00", "0.00", None, "0.0##", None, None, None],
+    )
+
+
+def _group_sheet(workbook: Workbook, groups: pd.DataFrame) -> None:
+    """Our published figures beside each comparator group's mean and our rank in it."""
+    _sheet(
+        workbook,
+        "Comparator groups",
+        [
+            "Group",
+            "KPI",
+            "Name",
+            "Period type",
+            "Period",
+            "Source",
+            "Value",
+            "Group mean",
+            "With a value",
+            "Members",
+            "Rank in group",
+            "Of",
+        ],
+        [
+            [
+                r["group_name"],
+                r["kpi_id"],
+                r["kpi_name"],
+                r["period_type"],
+                r["period"],
+                r["value_source"],
+                _numeric(r["public_value"]),
+                _numeric(r["group_mean"]),
+                r["members_with_value"],
+                r["group_members"],
+                _numeric(r["group_rank"]),
+                _numeric(r["group_rank_count"]),
+            ]
+            for r in groups.to_dict("records")
+        ],
+        [None, None, None, None, None, None, "0.0##", "0.0##", "0", "0", "0", "0"],
+    )
