@@ -5,6 +5,7 @@ sendkpi validate FILE      check one extract or returns file against its rules, 
 sendkpi accept FILE        make a held-back extract file the current load of its quarter
 sendkpi report             write the scorecard page and the finance workbook again
 sendkpi scorecard          print the headline comparison from the published marts
+sendkpi prepare            parse the dbt project into its manifest when it changed (make install runs it)
 sendkpi docs [--check]     regenerate docs tables and dbt sources from the contracts (schemas/)
 sendkpi sample             write the synthetic sample (extracts + DfE-layout benchmarks)
 sendkpi demo               sample, materialise and scorecard in one go
@@ -190,6 +191,14 @@ def scorecard(settings: Settings) -> int:
     return 0
 
 
+def prepare() -> int:
+    from pipelines.dbt_project import prepare_manifest, sendkpi_dbt_project
+
+    parsed = prepare_manifest()
+    print(f"dbt manifest {'written' if parsed else 'already current'}: {sendkpi_dbt_project.manifest_path}")
+    return 0
+
+
 def demo(settings: Settings) -> int:
     """The sample, materialised, and its scorecard. On the bundled sample with no comparator
     group set, the sample's own group is used, so the demo shows one."""
@@ -328,6 +337,7 @@ def _parser() -> argparse.ArgumentParser:
     take.add_argument("--extract", help="extract name when the file is not in its folder")
     commands.add_parser("scorecard", help="print the headline comparison table")
     commands.add_parser("report", help="write data/published/scorecard.html and send_kpis.xlsx again")
+    commands.add_parser("prepare", help="parse the dbt project into its manifest if it changed (make install does)")
     generate = commands.add_parser("docs", help="regenerate the column tables and dbt sources from the contracts")
     generate.add_argument("--check", action="store_true", help="only report files that differ from the contracts")
     commands.add_parser("sample", help="write the synthetic sample into the data folder")
@@ -341,6 +351,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
+    if arguments.command == "prepare":  # needs no settings: CI runs it before anything is set
+        return prepare()
     try:
         settings = load_settings()
         if arguments.command == "materialise":

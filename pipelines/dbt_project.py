@@ -34,10 +34,29 @@ def manifest_is_stale(project_dir: Path, manifest_path: Path) -> bool:
 
 sendkpi_dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
-# DbtProject.prepare_if_dev() runs only under `dagster dev` and calls `dbt` from PATH; the
-# CLI, tests and CI need a manifest too, so parse here whenever the project changed. The
-# parse is a full one: dbt 1.11's partial parsing has kept an edited unit test's old rows.
-if manifest_is_stale(DBT_PROJECT_DIR, sendkpi_dbt_project.manifest_path):
+
+def prepare_manifest() -> bool:
+    """Parse the dbt project into target/manifest.json when it is missing or older than the
+    project's files (`make install`, `sendkpi prepare`, CI); True when it parsed. A full parse:
+    dbt 1.11's partial parsing has kept an edited unit test's old rows."""
+    if not manifest_is_stale(DBT_PROJECT_DIR, sendkpi_dbt_project.manifest_path):
+        return False
     DbtCliResource(project_dir=sendkpi_dbt_project, dbt_executable=dbt_executable()).cli(
         ["parse", "--quiet", "--no-partial-parse"], target_path=sendkpi_dbt_project.target_path
     ).wait()
+    return True
+
+
+class StaleManifestError(RuntimeError):
+    """The dbt manifest is missing or older than the dbt project's files."""
+
+
+def require_current_manifest() -> None:
+    """Loading the Dagster definitions parses nothing: under `dagster dev` dagster-dbt prepares
+    the manifest itself (prepare_if_dev); anywhere else it must already be current."""
+    sendkpi_dbt_project.prepare_if_dev()
+    if manifest_is_stale(DBT_PROJECT_DIR, sendkpi_dbt_project.manifest_path):
+        raise StaleManifestError(
+            f"The dbt manifest {sendkpi_dbt_project.manifest_path} is missing or older than the dbt project: "
+            "run `make install` (or `sendkpi prepare`) after changing or updating the project."
+        )

@@ -153,8 +153,13 @@ def pytest_configure(config: pytest.Config) -> None:
     README tells users to set them; tests set their own with `environment`)."""
     import dagster as dg
 
+    from pipelines.dbt_project import prepare_manifest
+
     for name in [name for name in os.environ if name.startswith("SENDKPI_") and name != "SENDKPI_TEST_LANE"]:
         os.environ.pop(name)
+    # `make test` has parsed the dbt project already (make install); a bare `pytest` after a
+    # change to a model parses it here, as loading the pipeline no longer does.
+    prepare_manifest()
 
     execute_in_process = dg.JobDefinition.execute_in_process
     fast_lane = os.environ.get("SENDKPI_TEST_LANE") == "fast"

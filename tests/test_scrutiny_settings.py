@@ -1,5 +1,6 @@
 """Settings for the scrutiny pack's comparators, trends and DSG thresholds, how they reach
-dbt, and the progress lines of `sendkpi materialise` (fast lane: no pipeline run)."""
+dbt, the progress lines of `sendkpi materialise` and when the dbt manifest is re-parsed (fast
+lane: no pipeline run)."""
 
 from __future__ import annotations
 
@@ -110,3 +111,26 @@ def test_progress_lines_name_the_step_and_its_time():
     assert step_progress_line("STEP_SUCCESS", "local_extracts", 5.42) == "  finished  local_extracts (5.4 s)"
     assert step_progress_line("STEP_FAILURE", "sendkpi_dbt_models", 1.0) == "  FAILED    sendkpi_dbt_models"
     assert step_progress_line("STEP_OUTPUT", "local_extracts", 1.0) is None
+
+
+def test_the_dbt_manifest_is_stale_when_missing_or_older_than_any_project_file(tmp_path):
+    """Loading the pipeline parses nothing; `make install` / `sendkpi prepare` parse when this says so."""
+    import os
+
+    from pipelines.dbt_project import manifest_is_stale
+
+    project = tmp_path / "dbt_project"
+    (project / "models").mkdir(parents=True)
+    (project / "dbt_project.yml").write_text("name: x\n")
+    model = project / "models" / "a.sql"
+    model.write_text("select 1\n")
+    manifest = project / "target" / "manifest.json"
+    assert manifest_is_stale(project, manifest)  # missing
+    manifest.parent.mkdir()
+    manifest.write_text("{}")
+    os.utime(model, (1_000_000, 1_000_000))
+    os.utime(project / "dbt_project.yml", (1_000_000, 1_000_000))
+    assert not manifest_is_stale(project, manifest)
+    os.utime(model, None)  # edited after the parse
+    os.utime(manifest, (2_000_000, 2_000_000))
+    assert manifest_is_stale(project, manifest)

@@ -8,7 +8,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from pipelines.dbt_project import sendkpi_dbt_project
+from pipelines.dbt_project import require_current_manifest, sendkpi_dbt_project
 from pipelines.dbt_vars import dbt_environment, dbt_vars
 from pipelines.resources import WarehouseResource
 
@@ -21,6 +21,9 @@ class SendKpiTranslator(DagsterDbtTranslator):
             return None
         folder = dbt_resource_props.get("fqn", ["", "models"])[1]
         return {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}.get(folder, "reference")
+
+
+require_current_manifest()
 
 
 @dbt_assets(

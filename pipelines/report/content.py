@@ -69,7 +69,7 @@ def read_content(settings: Settings, run_id: str) -> PackContent:
     mart = settings.marts_dir / "kpi_comparison.parquet"
     extra = duckdb.execute(
         "select kpi_id, period_type, period, value_source, value_ci_lower, value_ci_upper, "
-        "significance_vs_england, significance_vs_neighbours from read_parquet(?)",
+        "significance_vs_england, significance_vs_neighbours, extract_version from read_parquet(?)",
         [str(mart)],
     ).df()
     rows = public.merge(extra, on=["kpi_id", "period_type", "period", "value_source"], how="left")

@@ -395,6 +395,9 @@ def _kpi_section(kpi_rows: pd.DataFrame, content: PackContent, trends: dict[str,
         )
     table.append("</tbody></table>")
     sources = sorted({s for s in kpi_rows["benchmark_release"] if s})
+    local_rows = kpi_rows[kpi_rows["value_source"] == "local"].dropna(subset=["extract_version"])
+    if len(local_rows):
+        sources.append(f"our extracts, version {local_rows['extract_version'].iloc[-1]}")
     headline = content.headline[content.headline["kpi_id"] == kpi_id].iloc[0]
     authorities = content.authority_values[
         (content.authority_values["kpi_id"] == kpi_id)
@@ -409,7 +412,7 @@ def _kpi_section(kpi_rows: pd.DataFrame, content: PackContent, trends: dict[str,
         f"{_yearly_chart(first['kpi_name'], series)}"
         f"{_ranked_bars(first['kpi_name'], headline['period'], authorities) if headline['is_yearly'] else ''}"
         f'<p class="note">Polarity: {_e(first["polarity"])}. '
-        f"Sources: {_e(', '.join(sources) or 'our extracts only')}.</p></div>"
+        f"Sources: {_e(', '.join(sources) or '-')}; run {_e(content.run_id)}.</p></div>"
         f"<div>{_group_table(groups)}{''.join(table)}</div></div>"
     )
 
