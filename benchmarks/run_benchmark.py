@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -235,9 +236,7 @@ def run_scale(scale: int, runs: int) -> ScaleResult:
             results["none"].append(nothing)
             put_back(Path(folder) / "held", raw_dir)
             results["one"].append(measure([_sendkpi(), "materialise"], environment))
-    return ScaleResult(
-        scale, rows, held_quarter, results["baseline"], results["full"], results["none"], results["one"]
-    )
+    return ScaleResult(scale, rows, held_quarter, results["baseline"], results["full"], results["none"], results["one"])
 
 
 def _median_seconds(measurements: list[Measurement]) -> float:
@@ -270,6 +269,41 @@ def table(results: list[ScaleResult], runs: int) -> str:
     return "\n".join(lines)
 
 
+def step_seconds(output: str) -> dict[str, float]:
+    """Seconds per step from the progress lines of `sendkpi materialise` (pipelines/progress.py)."""
+    steps = {}
+    for match in re.finditer(r"^  finished  (\S+) \(([\d.]+) s\)$", output, re.M):
+        steps[match.group(1)] = float(match.group(2))
+    return steps
+
+
+def profile(result: ScaleResult) -> str:
+    """Where the time of the largest scale's runs goes: steps over 0.5 s, the rest summed, and
+    what no step accounts for (starting Python, Dagster and the run; writing the report)."""
+    full = step_seconds(result.full_refresh[-1].output)
+    one = step_seconds(result.one_new_quarter[-1].output)
+    lines = [
+        "",
+        f"Where the time goes at {result.scale}x (the last run; seconds per step from the progress lines):",
+        "",
+        "| step | full refresh | one new quarter |",
+        "| --- | --- | --- |",
+    ]
+    small_full = small_one = 0.0
+    for step in full:
+        if full[step] >= 0.5 or one.get(step, 0) >= 0.5:
+            lines.append(f"| {step} | {full[step]:.1f} | {one.get(step, 0):.1f} |")
+        else:
+            small_full += full[step]
+            small_one += one.get(step, 0)
+    lines.append(f"| every other step | {small_full:.1f} | {small_one:.1f} |")
+    lines.append(
+        f"| outside the steps (start-up, report) | {result.full_refresh[-1].seconds - sum(full.values()):.1f} "
+        f"| {result.one_new_quarter[-1].seconds - sum(one.values()):.1f} |"
+    )
+    return "\n".join(lines)
+
+
 def write_docs(text: str) -> None:
     document = PERFORMANCE_DOC.read_text(encoding="utf-8")
     if TABLE_START not in document or TABLE_END not in document:
@@ -290,7 +324,7 @@ def main() -> None:
         run_baseline(Path(arguments.baseline_only))
         return
     results = [run_scale(scale, arguments.runs) for scale in arguments.scales]
-    text = table(results, arguments.runs)
+    text = table(results, arguments.runs) + "\n" + profile(results[-1])
     print(text)
     if arguments.write_docs:
         write_docs(text)

@@ -356,6 +356,18 @@ def _fenced(text: str) -> list[str]:
     return ["````text", text, "````"]
 
 
+def outcome_problems(summary: dict) -> list[str]:
+    """What went wrong in a run, one line each: failed steps and checks, the run's own
+    failure, DfE files that could not be used. Empty for a clean run."""
+    problems = [f"step `{failure['step']}` failed (the error is below)" for failure in summary["failed_steps"]]
+    problems += [
+        f"check `{check['check']}` on `{check['asset']}` failed" for check in summary["checks"]["failed_checks"]
+    ]
+    if summary["run_failure"] and not summary["failed_steps"]:
+        problems.append(f"the run failed: {_first_line(summary['run_failure'])}")
+    return problems + _dfe_problems(summary.get("dfe"))
+
+
 def render_run_report(
     summary: dict, run_id: str, written_at: datetime, settings: Settings, quarantine: list[dict] | str
 ) -> str:
@@ -369,14 +381,8 @@ def render_run_report(
         "## Outcome",
         "",
     ]
-    bullets = [f"step `{failure['step']}` failed (the error is below)" for failure in summary["failed_steps"]]
-    bullets += [
-        f"check `{check['check']}` on `{check['asset']}` failed" for check in summary["checks"]["failed_checks"]
-    ]
-    if summary["run_failure"] and not summary["failed_steps"]:
-        bullets.append(f"the run failed: {_first_line(summary['run_failure'])}")
+    bullets = outcome_problems(summary)
     dfe = summary.get("dfe")
-    bullets += _dfe_problems(dfe)
     if summary["published"]:
         lines.append("**Published.** The marts were refreshed.")
         if bullets:

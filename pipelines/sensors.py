@@ -11,9 +11,10 @@ import dagster as dg
 from pipelines.ingest.drop_zone import survey
 from pipelines.ingest.files import file_sha256
 from pipelines.jobs import refresh_all
+from pipelines.notify import notify_run
 from pipelines.partitions import FINANCIAL_QUARTERS, all_quarters_tags, range_tags
 from pipelines.periods import FinancialQuarter
-from pipelines.run_report import ASSET_MATERIALIZATION, PUBLISH_ASSET, write_run_report
+from pipelines.run_report import ASSET_MATERIALIZATION, PUBLISH_ASSET, summarise_run, write_run_report
 from pipelines.settings import Settings, load_settings
 
 
@@ -63,7 +64,8 @@ def new_extract_files(context: dg.SensorEvaluationContext):
 
 
 def _write_report(context: dg.RunStatusSensorContext) -> dg.SkipReason | None:
-    """The run report for a scheduled or sensor-started run (the CLI writes its own)."""
+    """The run report for a scheduled or sensor-started run (the CLI writes its own), and a
+    notification when it failed or published with problems."""
     run = context.dagster_run
     if run.tags.get("sendkpi/launched_by") == "cli":
         return dg.SkipReason("run started from the command line: it wrote its own report")
@@ -73,8 +75,12 @@ def _write_report(context: dg.RunStatusSensorContext) -> dg.SkipReason | None:
         and event.event_specific_data.materialization.asset_key.to_user_string() == PUBLISH_ASSET
         for event in events
     )
-    path = write_run_report(load_settings(), run.run_id, events, published)
+    settings = load_settings()
+    path = write_run_report(settings, run.run_id, events, published)
     context.log.info(f"Run report: {path}")
+    # A failed or partly failed unattended run tells people (pipelines/notify.py).
+    for outcome in notify_run(settings, summarise_run(events, published), run.run_id, path):
+        (context.log.warning if "failed" in outcome else context.log.info)(f"Notification: {outcome}")
     return None
 
 
@@ -82,7 +88,7 @@ def _write_report(context: dg.RunStatusSensorContext) -> dg.SkipReason | None:
     run_status=dg.DagsterRunStatus.SUCCESS,
     monitored_jobs=[refresh_all],
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Writes data/run_reports/<time>_<run>.md for every successful refresh",
+    description="Writes data/run_reports/<time>_<run>.md for every successful refresh; notifies ([notify]) when it published with problems",
 )
 def report_successful_run(context: dg.RunStatusSensorContext):
     return _write_report(context)
@@ -91,7 +97,7 @@ def report_successful_run(context: dg.RunStatusSensorContext):
 @dg.run_failure_sensor(
     monitored_jobs=[refresh_all],
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Writes data/run_reports/<time>_<run>.md for every failed refresh: what failed and why",
+    description="Writes data/run_reports/<time>_<run>.md for every failed refresh (what failed and why) and notifies ([notify])",
 )
 def report_failed_run(context: dg.RunFailureSensorContext):
     return _write_report(context)

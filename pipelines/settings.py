@@ -68,6 +68,23 @@ class FetchSettings:
 
 
 @dataclass(frozen=True)
+class NotifySettings:
+    """The [notify] section: who hears about a scheduled or sensor-started run that failed or
+    published with problems (pipelines/notify.py). Nothing is sent when neither is set."""
+
+    smtp_host: str = ""
+    smtp_port: int = 25
+    email_from: str = "sendkpi@localhost"
+    email_to: tuple[str, ...] = ()
+    webhook_url: str = ""
+    timeout_seconds: int = 30
+
+    @property
+    def sends_email(self) -> bool:
+        return bool(self.smtp_host and self.email_to)
+
+
+@dataclass(frozen=True)
 class DsgScenario:
     """A [dsg.scenarios.<name>] table: growth assumptions for the deficit projection, and
     amounts stated for particular years (financial year -> {high_needs_shortfall_gbp_k,
@@ -127,6 +144,7 @@ class Settings:
     trend_quarters: int = 8
     trend_horizon_quarters: int = 20
     comparator_groups: tuple[ComparatorGroup, ...] = ()
+    notify: NotifySettings = field(default_factory=NotifySettings)
 
     @property
     def duckdb_spill_dir(self) -> Path:
@@ -222,6 +240,38 @@ def _fetch_settings(section: object) -> FetchSettings:
         ees_api_url=url.rstrip("/"),
         timeout_seconds=_whole_number(section.get("timeout_seconds", 60), "fetch.timeout_seconds"),
         data_sets={name: data_set_id.strip() for name, data_set_id in data_sets.items()},
+    )
+
+
+def _notify_settings(section: object) -> NotifySettings:
+    """[notify]; environment overrides SENDKPI_NOTIFY_SMTP_HOST, SENDKPI_NOTIFY_SMTP_PORT,
+    SENDKPI_NOTIFY_EMAIL_TO (addresses separated by commas) and SENDKPI_NOTIFY_WEBHOOK_URL."""
+    if not isinstance(section, dict):
+        raise SettingsError("[notify] must be a table")
+    host = str(os.environ.get("SENDKPI_NOTIFY_SMTP_HOST") or section.get("smtp_host", "")).strip()
+    port = _whole_number(os.environ.get("SENDKPI_NOTIFY_SMTP_PORT") or section.get("smtp_port", 25), "notify.smtp_port")
+    recipients = os.environ.get("SENDKPI_NOTIFY_EMAIL_TO")
+    email_to = recipients.split(",") if recipients else section.get("email_to", [])
+    if isinstance(email_to, str) or not all(isinstance(address, str) for address in email_to):
+        raise SettingsError(
+            f'notify.email_to must be a list of addresses like ["send.team@council.gov.uk"], not {email_to!r}'
+        )
+    addresses = tuple(address.strip() for address in email_to if address.strip())
+    for address in addresses:
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+", address):
+            raise SettingsError(f"notify.email_to: {address!r} is not an email address")
+    webhook = str(os.environ.get("SENDKPI_NOTIFY_WEBHOOK_URL") or section.get("webhook_url", "")).strip()
+    if webhook and not webhook.startswith(("https://", "http://")):
+        raise SettingsError(f"notify.webhook_url must be an http(s) address, not {webhook!r}")
+    if addresses and not host:
+        raise SettingsError("notify.email_to is set but notify.smtp_host is not: say which SMTP server sends the mail")
+    return NotifySettings(
+        smtp_host=host,
+        smtp_port=port,
+        email_from=str(section.get("email_from", "sendkpi@localhost")).strip(),
+        email_to=addresses,
+        webhook_url=webhook,
+        timeout_seconds=_whole_number(section.get("timeout_seconds", 30), "notify.timeout_seconds"),
     )
 
 
@@ -394,6 +444,7 @@ def load_settings(config_file: Path = CONFIG_FILE) -> Settings:
     values = {**_DEFAULTS, **_read_config_file(config_file)}
     fetch = _fetch_settings(values.pop("fetch", {}))
     dsg = _dsg_settings(values.pop("dsg", {}))
+    notify = _notify_settings(values.pop("notify", {}))
     comparator_groups = _comparator_groups(_comparator_groups_from_environment() or values.pop("comparator_groups", {}))
     for key in _DEFAULTS:
         env_value = os.environ.get(f"SENDKPI_{key.upper()}")
@@ -433,6 +484,7 @@ def load_settings(config_file: Path = CONFIG_FILE) -> Settings:
         trend_quarters=_trend_quarters(values["trend_quarters"]),
         trend_horizon_quarters=_positive_whole_number(values["trend_horizon_quarters"], "trend_horizon_quarters"),
         comparator_groups=comparator_groups,
+        notify=notify,
     )
 
 

@@ -715,7 +715,7 @@ PERSON_LEVEL_TOKENS = {
     "address",
 }
 NON_PERSON_IDS = {"kpi_id"}  # identifiers of things, not of people
-NON_PERSON_NAMES = {"la_name", "kpi_name", "region_name", "file_name"}
+NON_PERSON_NAMES = {"la_name", "kpi_name", "region_name", "file_name", "group_name"}  # group: a comparator group
 
 
 def person_level_column(name: str) -> bool:

@@ -17,6 +17,7 @@ from pipelines.partitions import FINANCIAL_QUARTERS, RANGE_END_TAG, RANGE_START_
 from pipelines.periods import FinancialQuarter
 from pipelines.sensors import new_extract_files
 from tests.conftest import SAMPLE_EXTRACT_FILES, environment
+from tests.test_notify import smtp_server  # noqa: F401 (a fixture: a loopback SMTP server)
 
 HEADER = (
     "request_id,child_id,request_received_date,decision_date,decision,assessment_outcome,"
@@ -157,3 +158,40 @@ def test_run_report_sensors_write_a_report_for_scheduled_runs_and_skip_cli_runs(
         )
         assert isinstance(report_successful_run(context), dg.SkipReason)
         assert len(list((tmp_path / "run_reports").glob("*.md"))) == 1
+
+
+@pytest.mark.e2e
+def test_a_failed_unattended_run_is_reported_and_emailed(tmp_path: Path, smtp_server):  # noqa: F811
+    """A scheduled run for an authority DfE's reference data does not know fails in dbt; the
+    failure sensor writes its report and emails its outcome through the loopback server."""
+    from pipelines.partitions import all_quarters_tags
+    from pipelines.sensors import report_failed_run
+    from tests.conftest import write_sample
+
+    benchmarks = write_sample(tmp_path)
+    instance = dg.DagsterInstance.ephemeral()
+    with environment(
+        SENDKPI_DATA_DIR=str(tmp_path),
+        SENDKPI_BENCHMARKS_DIR=str(benchmarks),
+        SENDKPI_HOME_LA="999",
+        SENDKPI_PSEUDONYMISATION_KEY=None,
+        SENDKPI_NOTIFY_SMTP_HOST="127.0.0.1",
+        SENDKPI_NOTIFY_SMTP_PORT=str(smtp_server.server_address[1]),
+        SENDKPI_NOTIFY_EMAIL_TO="send.team@council.example",
+    ):
+        failed = defs.resolve_job_def("refresh_all").execute_in_process(
+            instance=instance, tags=all_quarters_tags(), raise_on_error=False
+        )
+        assert not failed.success
+        context = dg.build_run_status_sensor_context(
+            sensor_name="report_failed_run",
+            dagster_instance=instance,
+            dagster_run=failed.dagster_run,
+            dagster_event=failed.get_run_failure_event(),
+        ).for_run_failure()
+        assert report_failed_run(context) is None
+    [report] = (tmp_path / "run_reports").glob("*.md")
+    [(_, message)] = smtp_server.messages
+    assert message["Subject"] == f"SEND KPI refresh failed (run {failed.run_id[:8]}, LA 999)"
+    body = message.get_content()
+    assert "Nothing was published" in body and "sendkpi_dbt_models failed" in body and str(report) in body

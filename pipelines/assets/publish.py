@@ -16,7 +16,11 @@ PUBLISHED_MARTS = [
     "la_code_resolution",
     "dsg_monitoring",
     "dsg_deficit_projection",
+    "dsg_deficit_threshold",
     "dfe_file_status",
+    "kpi_trend",
+    "kpi_comparator_groups",
+    "kpi_authority_values",
 ]
 
 
