@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo materialise test test-fast lint dev scorecard report benchmark clean
+.PHONY: install demo materialise test test-fast lint dev serve scorecard report benchmark clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,13 @@ report: install
 dev: install
 	mkdir -p .dagster_home && cp dagster.yaml .dagster_home/dagster.yaml
 	DAGSTER_HOME=$(CURDIR)/.dagster_home PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/dagster dev -m pipelines.definitions
+
+## The service a council leaves running: UI and daemon (deploy/ has a systemd unit and a container).
+## SENDKPI_POSTGRES_URL keeps the run history in PostgreSQL; HOST=0.0.0.0 to listen beyond this machine.
+HOST ?= 127.0.0.1
+PORT ?= 3000
+serve: install
+	$(BIN)/sendkpi serve --host $(HOST) --port $(PORT)
 
 clean:
 	rm -rf data/build data/marts/*.parquet data/warehouse.duckdb data/sample_benchmarks data/published data/run_reports dbt_project/target

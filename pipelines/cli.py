@@ -5,6 +5,7 @@ sendkpi validate FILE      check one extract or returns file against its rules, 
 sendkpi accept FILE        make a held-back extract file the current load of its quarter
 sendkpi report             write the scorecard page and the finance workbook again
 sendkpi scorecard          print the headline comparison from the published marts
+sendkpi serve              the Dagster UI and daemon as a service (schedule, sensors, one run queue)
 sendkpi prepare            parse the dbt project into its manifest when it changed (make install runs it)
 sendkpi docs [--check]     regenerate docs tables and dbt sources from the contracts (schemas/)
 sendkpi sample             write the synthetic sample (extracts + DfE-layout benchmarks)
@@ -337,6 +338,9 @@ def _parser() -> argparse.ArgumentParser:
     take.add_argument("--extract", help="extract name when the file is not in its folder")
     commands.add_parser("scorecard", help="print the headline comparison table")
     commands.add_parser("report", help="write data/published/scorecard.html and send_kpis.xlsx again")
+    serve_parser = commands.add_parser("serve", help="run the Dagster UI and daemon (schedule, sensors, run queue)")
+    serve_parser.add_argument("--host", default="127.0.0.1", help="address the UI listens on (0.0.0.0: every)")
+    serve_parser.add_argument("--port", type=int, default=3000)
     commands.add_parser("prepare", help="parse the dbt project into its manifest if it changed (make install does)")
     generate = commands.add_parser("docs", help="regenerate the column tables and dbt sources from the contracts")
     generate.add_argument("--check", action="store_true", help="only report files that differ from the contracts")
@@ -367,6 +371,10 @@ def main(argv: list[str] | None = None) -> int:
             return accept(settings, arguments.file, arguments.extract)
         if arguments.command == "docs":
             return docs(arguments.check)
+        if arguments.command == "serve":
+            from pipelines.service import serve
+
+            return serve(settings, arguments.host, arguments.port)
         if arguments.command == "sample":
             return sample(settings)
         if arguments.command == "benchmarks":

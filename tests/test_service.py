@@ -1,0 +1,156 @@
+"""The service a council leaves running: `sendkpi serve` (Dagster webserver + daemon) against a
+real PostgreSQL, where a schedule tick launches a run that publishes and the run history is
+kept in PostgreSQL (full lane: a few minutes).
+
+PostgreSQL is the machine's own (Debian's postgresql package: initdb, pg_ctl); the test
+skips, saying why, where it is missing or cannot be started as the postgres user.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pipelines.service import instance_config, postgres_driver_url
+from pipelines.settings import PROJECT_ROOT
+from tests.conftest import write_sample
+from tests.service_location import EVERY_MINUTE_SCHEDULE
+
+pytestmark = pytest.mark.e2e
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _as_postgres(*command: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["runuser", "-u", "postgres", "--", *command], capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL server of its own on a free loopback port, with a database `dagster`."""
+    if not (shutil.which("initdb") and shutil.which("pg_ctl") and shutil.which("runuser")):
+        pytest.skip("PostgreSQL's initdb/pg_ctl (Debian package postgresql) or runuser is not installed")
+    if os.geteuid() != 0:
+        pytest.skip("starting PostgreSQL as the postgres user needs root here (runuser)")
+    folder = Path(tempfile.mkdtemp(prefix="sendkpi-postgres-"))
+    shutil.chown(folder, "postgres")
+    cluster, port = folder / "cluster", _free_port()
+    initialised = _as_postgres("initdb", "-D", str(cluster), "--auth=trust", "-U", "postgres")
+    if initialised.returncode != 0:
+        shutil.rmtree(folder, ignore_errors=True)
+        pytest.skip(f"initdb failed: {initialised.stderr[-500:]}")
+    options = f"-p {port} -c listen_addresses=127.0.0.1 -k {folder}"
+    started = _as_postgres("pg_ctl", "-D", str(cluster), "-o", options, "-l", str(folder / "log"), "-w", "start")
+    assert started.returncode == 0, started.stderr + (folder / "log").read_text()
+    try:
+        created = _as_postgres("createdb", "-h", "127.0.0.1", "-p", str(port), "dagster")
+        assert created.returncode == 0, created.stderr
+        yield f"postgresql://postgres@127.0.0.1:{port}/dagster"
+    finally:
+        _as_postgres("pg_ctl", "-D", str(cluster), "-m", "fast", "stop")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_plain_postgres_url_names_the_driver_dagster_postgres_is_written_for():
+    assert postgres_driver_url("postgresql://u:p@db:5432/dagster") == "postgresql+psycopg2://u:p@db:5432/dagster"
+    assert postgres_driver_url("postgres://u@db/dagster") == "postgresql+psycopg2://u@db/dagster"
+    assert postgres_driver_url("postgresql+psycopg2://u@db/x") == "postgresql+psycopg2://u@db/x"
+
+
+def test_the_instance_uses_postgres_only_when_a_url_is_set():
+    assert "storage" not in instance_config(use_postgres=False)
+    with_postgres = instance_config(use_postgres=True)
+    # The URL stays in the environment: Dagster reads it there, it is never written to disk.
+    assert with_postgres["storage"] == {"postgres": {"postgres_url": {"env": "SENDKPI_POSTGRES_URL"}}}
+    limits = with_postgres["run_coordinator"]["config"]["tag_concurrency_limits"]
+    assert {"key": "sendkpi/warehouse", "limit": 1} in limits
+
+
+def test_a_schedule_tick_under_the_daemon_publishes_and_the_history_is_in_postgres(tmp_path, postgres_url):
+    import psycopg2
+
+    data_dir = tmp_path / "data"
+    benchmarks = write_sample(data_dir)
+    home = tmp_path / "dagster_home"
+    web_port = _free_port()
+    environment = {
+        **{name: value for name, value in os.environ.items() if not name.startswith("SENDKPI_")},
+        "SENDKPI_DATA_DIR": str(data_dir),
+        "SENDKPI_BENCHMARKS_DIR": str(benchmarks),
+        "SENDKPI_HOME_LA": "990",
+        "SENDKPI_POSTGRES_URL": postgres_url,
+        "DAGSTER_HOME": str(home),
+    }
+    script = (
+        "import sys; from pipelines.service import serve; from pipelines.settings import load_settings; "
+        f"sys.exit(serve(load_settings(), '127.0.0.1', {web_port}, 'tests.service_location'))"
+    )
+    log = tmp_path / "service.log"
+    with log.open("w") as output:
+        service = subprocess.Popen(
+            [sys.executable, "-c", script], env=environment, cwd=PROJECT_ROOT, stdout=output, stderr=subprocess.STDOUT
+        )
+    try:
+        run = _wait_for_scheduled_run(home, environment, service, log, deadline_seconds=420)
+        assert run.status == dg.DagsterRunStatus.SUCCESS, f"the scheduled run ended {run.status}"
+        assert (data_dir / "published" / "scorecard.html").is_file()
+        assert (data_dir / "marts" / "kpi_comparison.parquet").is_file()
+        with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/server_info", timeout=30) as answer:
+            assert answer.status == 200  # the UI is up beside the daemon
+        with psycopg2.connect(postgres_url) as connection, connection.cursor() as cursor:
+            cursor.execute("select run_id, status from runs")
+            history = dict(cursor.fetchall())
+        assert history.get(run.run_id) == "SUCCESS", history
+    finally:
+        service.send_signal(signal.SIGTERM)
+        try:
+            service.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            service.kill()
+            service.wait()
+    assert service.returncode == 0, log.read_text()[-3000:]
+
+
+def _wait_for_scheduled_run(
+    home: Path, environment: dict[str, str], service: subprocess.Popen, log: Path, deadline_seconds: int
+) -> dg.DagsterRun:
+    """The first run the test schedule launched, once it has finished."""
+    saved = {name: os.environ.get(name) for name in ("DAGSTER_HOME", "SENDKPI_POSTGRES_URL")}
+    os.environ["DAGSTER_HOME"] = environment["DAGSTER_HOME"]
+    os.environ["SENDKPI_POSTGRES_URL"] = postgres_driver_url(environment["SENDKPI_POSTGRES_URL"])
+    try:
+        give_up = time.monotonic() + deadline_seconds
+        while time.monotonic() < give_up:
+            time.sleep(5)
+            if service.poll() is not None:
+                pytest.fail(f"the service stopped ({service.returncode}):\n{log.read_text()[-3000:]}")
+            if not (home / "dagster.yaml").is_file():
+                continue
+            with dg.DagsterInstance.from_config(str(home)) as instance:
+                runs = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/schedule_name": EVERY_MINUTE_SCHEDULE}))
+                finished = [run for run in runs if run.is_finished]
+                if finished:
+                    return finished[-1]
+        pytest.fail(f"no scheduled run finished within {deadline_seconds} s:\n{log.read_text()[-4000:]}")
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
