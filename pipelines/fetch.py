@@ -32,6 +32,7 @@ import json
 import os
 import re
 import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -42,7 +43,7 @@ from pathlib import Path
 
 from pipelines.ingest.dfe import LAYOUTS, recognise
 from pipelines.ingest.files import file_sha256
-from pipelines.settings import Settings
+from pipelines.settings import FetchSettings, Settings
 
 # The canonical table each data set must feed: a data set that arrives in another layout is
 # refused. Fetching another data set means adding it here (and its layout to the DfE loader).
@@ -134,9 +135,9 @@ def _fetch_one(settings: Settings, name: str, data_set_id: str) -> Outcome:
             '"API data set ID" from the EES data catalogue in [fetch.data_sets] of sendkpi.toml',
         )
     base = settings.fetch.ees_api_url
-    timeout = settings.fetch.timeout_seconds
+    policy = settings.fetch
     summary_url = f"{base}/data-sets/{urllib.parse.quote(data_set_id, safe='')}"
-    summary = _read_summary(summary_url, timeout)
+    summary = _read_summary(summary_url, policy)
     csv_url = f"{summary_url}/csv?{urllib.parse.urlencode({'dataSetVersion': summary.version})}"
 
     folder = settings.fetched_benchmarks_dir / name
@@ -144,7 +145,7 @@ def _fetch_one(settings: Settings, name: str, data_set_id: str) -> Outcome:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise _Rejected("cannot write", f"{folder}: {error.strerror or error}") from None
-    temporary = _download(csv_url, folder, name, timeout)
+    temporary = _download(csv_url, folder, name, policy)
     destination = folder / f"{name}_{summary.version}.csv"
     try:
         rows = _verify(temporary, table)
@@ -197,9 +198,16 @@ def _fetch_one(settings: Settings, name: str, data_set_id: str) -> Outcome:
 # --- HTTP ---------------------------------------------------------------------------------------
 
 
-def _open(url: str, accept: str, timeout: int):
-    """An open response, or _Rejected with one line saying what went wrong. `timeout` bounds
-    connecting and every read (not the whole download)."""
+# Answers worth asking again: too many requests, and a server or gateway that failed or was
+# unavailable for a moment. A 404 or 400 will not change by asking again.
+RETRYABLE_STATUS = {429, 500, 502, 503, 504}
+
+
+def _open(url: str, accept: str, policy: FetchSettings):
+    """An open response, or _Rejected with one line saying what went wrong. `policy.timeout_seconds`
+    bounds connecting and every read (not the whole download). A network error, a time-out or
+    a retryable status is asked again up to `policy.retries` times, waiting
+    retry_backoff_seconds, then twice that, and so on (or the Retry-After the server gives)."""
     request = urllib.request.Request(
         url,
         headers={
@@ -208,14 +216,33 @@ def _open(url: str, accept: str, timeout: int):
             "User-Agent": USER_AGENT,
         },
     )
-    try:
-        return urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 (http(s) only: settings check)
-    except urllib.error.HTTPError as error:
-        raise _http_error(url, error) from None
-    except urllib.error.URLError as error:
-        raise _network_error(url, error.reason, timeout) from None
-    except (OSError, http.client.HTTPException) as error:
-        raise _network_error(url, error, timeout) from None
+    attempts = policy.retries + 1
+    for attempt in range(1, attempts + 1):
+        wait = policy.retry_backoff_seconds * 2 ** (attempt - 1)
+        try:
+            return urllib.request.urlopen(request, timeout=policy.timeout_seconds)  # noqa: S310 (http(s) only)
+        except urllib.error.HTTPError as error:
+            if error.code not in RETRYABLE_STATUS or attempt == attempts:
+                raise _after(_http_error(url, error), attempt) from None
+            retry_after = (error.headers.get("Retry-After") or "").strip()
+            if retry_after.isdigit():
+                wait = min(int(retry_after), 300)
+            error.close()
+        except urllib.error.URLError as error:
+            if attempt == attempts:
+                raise _after(_network_error(url, error.reason, policy.timeout_seconds), attempt) from None
+        except (OSError, http.client.HTTPException) as error:
+            if attempt == attempts:
+                raise _after(_network_error(url, error, policy.timeout_seconds), attempt) from None
+        time.sleep(wait)
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _after(rejected: _Rejected, attempts: int) -> _Rejected:
+    """The rejection, saying how many times it was tried when more than once."""
+    if attempts == 1:
+        return rejected
+    return _Rejected(rejected.rule, f"{rejected.detail}, after {attempts} attempts")
 
 
 def _http_error(url: str, error: urllib.error.HTTPError) -> _Rejected:
@@ -242,9 +269,10 @@ def _network_error(url: str, reason: object, timeout: int) -> _Rejected:
     return _Rejected("network error", f"cannot reach {host}: {reason} (GET {url})")
 
 
-def _read_summary(url: str, timeout: int) -> _Summary:
+def _read_summary(url: str, policy: FetchSettings) -> _Summary:
+    timeout = policy.timeout_seconds
     try:
-        with _open(url, "application/json", timeout) as response:
+        with _open(url, "application/json", policy) as response:
             body = response.read(_MAX_SUMMARY_BYTES + 1)
     except (OSError, http.client.HTTPException) as error:
         raise _network_error(url, error, timeout) from None
@@ -277,12 +305,13 @@ def _read_summary(url: str, timeout: int) -> _Summary:
     )
 
 
-def _download(url: str, folder: Path, name: str, timeout: int) -> Path:
+def _download(url: str, folder: Path, name: str, policy: FetchSettings) -> Path:
     """The response body in a hidden temporary file in `folder`; nothing is left on failure."""
+    timeout = policy.timeout_seconds
     handle = tempfile.NamedTemporaryFile(dir=folder, prefix=f".{name}_", suffix=".csv.part", delete=False)
     temporary = Path(handle.name)
     try:
-        with handle, _open(url, "text/csv", timeout) as response:
+        with handle, _open(url, "text/csv", policy) as response:
             encoding = (response.headers.get("Content-Encoding") or "identity").strip().lower()
             if encoding not in ("identity", "gzip"):
                 raise _Rejected("unexpected answer", f"GET {url}: unsupported Content-Encoding {encoding}")

@@ -63,6 +63,10 @@ class FetchSettings:
 
     ees_api_url: str = DEFAULT_EES_API_URL
     timeout_seconds: int = 60
+    # A slow or failing service is asked again this many times, waiting the back-off, then
+    # twice that, and so on (pipelines/fetch.py).
+    retries: int = 3
+    retry_backoff_seconds: float = 2.0
     # data set name -> EES API data set id
     data_sets: dict[str, str] = field(default_factory=dict)
 
@@ -239,6 +243,8 @@ def _fetch_settings(section: object) -> FetchSettings:
     return FetchSettings(
         ees_api_url=url.rstrip("/"),
         timeout_seconds=_whole_number(section.get("timeout_seconds", 60), "fetch.timeout_seconds"),
+        retries=_count(section.get("retries", 3), "fetch.retries"),
+        retry_backoff_seconds=_seconds(section.get("retry_backoff_seconds", 2), "fetch.retry_backoff_seconds"),
         data_sets={name: data_set_id.strip() for name, data_set_id in data_sets.items()},
     )
 
@@ -273,6 +279,19 @@ def _notify_settings(section: object) -> NotifySettings:
         webhook_url=webhook,
         timeout_seconds=_whole_number(section.get("timeout_seconds", 30), "notify.timeout_seconds"),
     )
+
+
+def _count(value: object, name: str) -> int:
+    """A whole number from 0 (TOML int)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise SettingsError(f"{name} must be a whole number from 0, not {value!r}")
+    return value
+
+
+def _seconds(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise SettingsError(f"{name} must be a number of seconds from 0, not {value!r}")
+    return float(value)
 
 
 def _number(value: object, name: str) -> float:

@@ -90,6 +90,8 @@ class FakeApi(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.routes: dict[str, Response] = {}
         self.requests: list[str] = []
+        # path -> how many more times to answer 503 Service Unavailable before the route
+        self.unavailable: dict[str, int] = {}
         self.released = threading.Event()
 
     @property
@@ -111,9 +113,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
         self.server.requests.append(self.path)
-        response = self.server.routes.get(urlsplit(self.path).path) or Response(
+        path = urlsplit(self.path).path
+        response = self.server.routes.get(path) or Response(
             404, "application/problem+json", (FIXTURES / "not_found.problem.json").read_bytes()
         )
+        if self.server.unavailable.get(path, 0) > 0:
+            self.server.unavailable[path] -= 1
+            response = Response(503, "application/problem+json", b'{"title": "Service Unavailable"}')
         if response.delay:
             self.server.released.wait(response.delay)
         self.send_response(response.status)
@@ -158,8 +164,9 @@ def data_dir(tmp_path, monkeypatch, api) -> Path:
     return folder
 
 
-def configure(tmp_path: Path, timeout: int = 10, **data_sets: str) -> Path:
-    lines = ["[fetch]", f"timeout_seconds = {timeout}", "[fetch.data_sets]"]
+def configure(tmp_path: Path, timeout: int = 10, backoff: float = 0, **data_sets: str) -> Path:
+    """A sendkpi.toml for these data sets; no wait between retries unless asked for."""
+    lines = ["[fetch]", f"timeout_seconds = {timeout}", f"retry_backoff_seconds = {backoff}", "[fetch.data_sets]"]
     lines += [f'{name} = "{data_set_id}"' for name, data_set_id in data_sets.items()]
     path = tmp_path / "sendkpi.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -355,7 +362,7 @@ def test_unreachable_api_is_one_line_not_a_traceback(data_dir, tmp_path, monkeyp
     assert code == 1
     assert err.strip().splitlines() == [
         f"requests: FAILED (network error): cannot reach 127.0.0.1:{closed_port}: Connection refused "
-        f"(GET http://127.0.0.1:{closed_port}/v1/data-sets/{REQUESTS_ID})"
+        f"(GET http://127.0.0.1:{closed_port}/v1/data-sets/{REQUESTS_ID}), after 4 attempts"
     ]
 
 
@@ -471,3 +478,50 @@ def test_unreadable_provenance_stops_the_fetch_before_any_download(api, data_dir
 
     assert code == 1 and "provenance.json cannot be read" in err
     assert api.requests == []
+
+
+# --- a slow or failing service -------------------------------------------------------------------
+
+
+def test_a_service_that_fails_twice_then_answers_is_retried_with_back_off(api, data_dir, tmp_path, monkeypatch):
+    import pipelines.fetch as fetch_module
+
+    api.serve(REQUESTS_ID, "requests.summary.json", "requests.csv")
+    summary_path = f"/v1/data-sets/{REQUESTS_ID}"
+    api.unavailable[summary_path] = 2
+    waits: list[float] = []
+    monkeypatch.setattr(fetch_module.time, "sleep", waits.append)
+    settings = load_settings(configure(tmp_path, backoff=2, requests=REQUESTS_ID))
+
+    [outcome] = fetch_benchmarks(settings)
+
+    assert outcome.ok, outcome.message
+    assert [urlsplit(path).path for path in api.requests].count(summary_path) == 3
+    assert waits == [2.0, 4.0]  # the back-off doubles
+    assert provenance(data_dir)["requests"]["version"] == "2.0"
+
+
+def test_a_service_that_stays_unavailable_gives_up_after_the_retries_and_keeps_the_last_good_file(
+    api, data_dir, tmp_path, monkeypatch
+):
+    import pipelines.fetch as fetch_module
+
+    monkeypatch.setattr(fetch_module.time, "sleep", lambda seconds: None)
+    api.serve(REQUESTS_ID, "requests.summary.json", "requests.csv")
+    config = configure(tmp_path, requests=REQUESTS_ID)
+    [first] = fetch_benchmarks(load_settings(config))
+    assert first.ok
+    before = (files_in(data_dir / "raw" / "benchmarks"), provenance(data_dir))
+    api.unavailable[f"/v1/data-sets/{REQUESTS_ID}/csv"] = 10
+
+    [outcome] = fetch_benchmarks(load_settings(config))
+
+    assert not outcome.ok
+    assert "HTTP 503 Service Unavailable" in outcome.message and outcome.message.endswith(", after 4 attempts")
+    assert (files_in(data_dir / "raw" / "benchmarks"), provenance(data_dir)) == before
+
+
+def test_a_not_found_is_not_asked_again(api, data_dir, tmp_path):
+    [outcome] = fetch_benchmarks(load_settings(configure(tmp_path, backoff=30, requests=REQUESTS_ID)))
+    assert not outcome.ok and "HTTP 404" in outcome.message and "attempts" not in outcome.message
+    assert len(api.requests) == 1
