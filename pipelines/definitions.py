@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from pipelines.assets.fetch import dfe_releases, fetch_dfe_releases, monthly_dfe_fetch
 from pipelines.assets.ingest import RETURN_ASSETS, dfe_published_files, local_extracts
 from pipelines.assets.publish import open_data_export, published_marts, scrutiny_pack
 from pipelines.assets.transform import sendkpi_dbt_models
@@ -26,10 +27,11 @@ defs = dg.Definitions(
         published_marts,
         open_data_export,
         scrutiny_pack,
+        dfe_releases,
     ],
     asset_checks=EXTRACT_CHECKS,
-    jobs=[refresh_all],
-    schedules=[nightly_refresh],
+    jobs=[refresh_all, fetch_dfe_releases],
+    schedules=[nightly_refresh, monthly_dfe_fetch],
     sensors=[new_extract_files, report_successful_run, report_failed_run],
     resources=build_resources(),
 )

@@ -13,7 +13,8 @@ WAREHOUSE_WRITER_TAG = {"sendkpi/warehouse": "build"}
 
 refresh_all = dg.define_asset_job(
     "refresh_all",
-    selection=dg.AssetSelection.all(),
+    # Everything but the monthly DfE fetch (pipelines/assets/fetch.py), which has its own job.
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("fetch"),
     executor_def=dg.in_process_executor,
     partitions_def=FINANCIAL_QUARTERS,
     tags=WAREHOUSE_WRITER_TAG,

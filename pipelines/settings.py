@@ -458,8 +458,12 @@ def _positive_whole_number(value: object, name: str) -> int:
     return number
 
 
-def load_settings(config_file: Path = CONFIG_FILE) -> Settings:
-    """Read the settings now (environment variables are looked up on every call)."""
+def load_settings(config_file: Path | None = None) -> Settings:
+    """Read the settings now (environment variables are looked up on every call). The file is
+    `config_file`, else SENDKPI_CONFIG (a server keeps its settings outside the checkout, e.g.
+    /etc/sendkpi/sendkpi.toml), else the repository's sendkpi.toml."""
+    if config_file is None:
+        config_file = Path(os.environ.get("SENDKPI_CONFIG") or CONFIG_FILE).expanduser().resolve()
     values = {**_DEFAULTS, **_read_config_file(config_file)}
     fetch = _fetch_settings(values.pop("fetch", {}))
     dsg = _dsg_settings(values.pop("dsg", {}))

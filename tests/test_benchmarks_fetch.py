@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import dagster as dg
 import pytest
 
 from pipelines import cli
@@ -23,6 +24,7 @@ from pipelines.ingest.dfe import recognise
 from pipelines.ingest.files import file_sha256
 from pipelines.sample_data import write_sample_benchmarks
 from pipelines.settings import CONFIG_FILE, DEFAULT_EES_API_URL, SettingsError, load_settings
+from tests.conftest import environment
 
 # Hand-written API answers (JSON) live in the repository; the CSV bodies are built per test
 # session from the synthetic sample, which writes DfE's exact layouts (real DfE rows are not
@@ -525,3 +527,61 @@ def test_a_not_found_is_not_asked_again(api, data_dir, tmp_path):
     [outcome] = fetch_benchmarks(load_settings(configure(tmp_path, backoff=30, requests=REQUESTS_ID)))
     assert not outcome.ok and "HTTP 404" in outcome.message and "attempts" not in outcome.message
     assert len(api.requests) == 1
+
+
+# --- the fetch as a Dagster asset (monthly schedule) --------------------------------------------
+
+
+def _materialise_fetch(config: Path) -> dg.ExecuteInProcessResult:
+    from pipelines.definitions import defs
+
+    with environment(SENDKPI_CONFIG=str(config)):
+        return defs.resolve_job_def("fetch_dfe_releases").execute_in_process(
+            instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+        )
+
+
+def _materialisation(result: dg.ExecuteInProcessResult):
+    [event] = result.get_asset_materialization_events()
+    return event.step_materialization_data.materialization
+
+
+def test_the_fetch_asset_records_provenance_and_a_content_data_version(api, data_dir, tmp_path):
+    config = both(api, tmp_path)
+
+    first = _materialise_fetch(config)
+
+    assert first.success
+    materialisation = _materialisation(first)
+    assert materialisation.metadata["fetched"].value == 2
+    assert set(materialisation.metadata["provenance"].value["data_sets"]) == {"timeliness_20_week", "requests"}
+    version = materialisation.tags["dagster/data_version"]
+    # The same files again: the same data version; another file: another.
+    assert _materialisation(_materialise_fetch(config)).tags["dagster/data_version"] == version
+    api.serve(TIMELINESS_ID, "timeliness_20_week.summary.json", "requests.csv")  # a wrong layout now
+    failed_one = _materialise_fetch(config)
+    assert failed_one.success  # one of two fetched: the asset says which failed
+    assert "timeliness_20_week: FAILED" in _materialisation(failed_one).metadata["failed"].value
+    assert _materialisation(failed_one).tags["dagster/data_version"] == version  # last good files kept
+
+
+def test_the_fetch_asset_fails_when_nothing_could_be_fetched_and_keeps_the_last_good_files(api, data_dir, tmp_path):
+    config = both(api, tmp_path)
+    assert _materialise_fetch(config).success
+    before = (files_in(data_dir / "raw" / "benchmarks"), provenance(data_dir))
+    api.routes.clear()  # every request now 404
+
+    result = _materialise_fetch(config)
+
+    assert not result.success
+    assert (files_in(data_dir / "raw" / "benchmarks"), provenance(data_dir)) == before
+
+
+def test_the_monthly_fetch_is_off_until_configured_and_outside_the_refresh():
+    from pipelines.definitions import defs
+
+    schedule = defs.resolve_schedule_def("monthly_dfe_fetch")
+    assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
+    assert schedule.cron_schedule == "0 3 1 * *"
+    refreshed = {key.to_user_string() for key in defs.resolve_job_def("refresh_all").asset_layer.executable_asset_keys}
+    assert "benchmarks/dfe_releases" not in refreshed and "published/marts" in refreshed
