@@ -18,20 +18,24 @@ from pipelines.sensors import (
     report_successful_run,
 )
 
+# What the refresh job builds and publishes, and the sensors that report on its runs: named
+# once here so that a test code location (tests/service_location.py) serves the same ones.
+REFRESH_ASSETS = [
+    local_extracts,
+    dfe_published_files,
+    *RETURN_ASSETS,
+    sendkpi_dbt_models,
+    published_marts,
+    open_data_export,
+    scrutiny_pack,
+]
+RUN_REPORT_SENSORS = [report_successful_run, report_failed_run]
+
 defs = dg.Definitions(
-    assets=[
-        local_extracts,
-        dfe_published_files,
-        *RETURN_ASSETS,
-        sendkpi_dbt_models,
-        published_marts,
-        open_data_export,
-        scrutiny_pack,
-        dfe_releases,
-    ],
+    assets=[*REFRESH_ASSETS, dfe_releases],
     asset_checks=EXTRACT_CHECKS,
     jobs=[refresh_all, fetch_dfe_releases],
     schedules=[nightly_refresh, monthly_dfe_fetch],
-    sensors=[new_extract_files, report_successful_run, report_failed_run],
+    sensors=[new_extract_files, *RUN_REPORT_SENSORS],
     resources=build_resources(),
 )

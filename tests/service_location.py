@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.assets.ingest import RETURN_ASSETS, dfe_published_files, local_extracts
-from pipelines.assets.publish import open_data_export, published_marts, scrutiny_pack
-from pipelines.assets.transform import sendkpi_dbt_models
 from pipelines.checks import EXTRACT_CHECKS
+from pipelines.definitions import REFRESH_ASSETS, RUN_REPORT_SENSORS
 from pipelines.jobs import refresh_all
 from pipelines.partitions import all_quarters_tags
 from pipelines.resources import build_resources
-from pipelines.sensors import report_failed_run, report_successful_run
 
 EVERY_MINUTE_SCHEDULE = "every_minute_test"
 
@@ -29,18 +26,10 @@ def every_minute(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
 
 
 defs = dg.Definitions(
-    assets=[
-        local_extracts,
-        dfe_published_files,
-        *RETURN_ASSETS,
-        sendkpi_dbt_models,
-        published_marts,
-        open_data_export,
-        scrutiny_pack,
-    ],
+    assets=REFRESH_ASSETS,
     asset_checks=EXTRACT_CHECKS,
     jobs=[refresh_all],
     schedules=[every_minute],
-    sensors=[report_successful_run, report_failed_run],
+    sensors=RUN_REPORT_SENSORS,
     resources=build_resources(),
 )

@@ -25,7 +25,7 @@ import pytest
 
 from pipelines.service import instance_config, postgres_driver_url
 from pipelines.settings import PROJECT_ROOT
-from tests.conftest import write_sample
+from tests.conftest import environment, write_sample
 from tests.service_location import EVERY_MINUTE_SCHEDULE
 
 pytestmark = pytest.mark.e2e
@@ -89,7 +89,7 @@ def test_a_schedule_tick_under_the_daemon_publishes_and_the_history_is_in_postgr
     benchmarks = write_sample(data_dir)
     home = tmp_path / "dagster_home"
     web_port = _free_port()
-    environment = {
+    service_environment = {
         **{name: value for name, value in os.environ.items() if not name.startswith("SENDKPI_")},
         "SENDKPI_DATA_DIR": str(data_dir),
         "SENDKPI_BENCHMARKS_DIR": str(benchmarks),
@@ -104,10 +104,14 @@ def test_a_schedule_tick_under_the_daemon_publishes_and_the_history_is_in_postgr
     log = tmp_path / "service.log"
     with log.open("w") as output:
         service = subprocess.Popen(
-            [sys.executable, "-c", script], env=environment, cwd=PROJECT_ROOT, stdout=output, stderr=subprocess.STDOUT
+            [sys.executable, "-c", script],
+            env=service_environment,
+            cwd=PROJECT_ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT,
         )
     try:
-        run = _wait_for_scheduled_run(home, environment, service, log, deadline_seconds=420)
+        run = _wait_for_scheduled_run(home, service_environment, service, log, deadline_seconds=420)
         assert run.status == dg.DagsterRunStatus.SUCCESS, f"the scheduled run ended {run.status}"
         assert (data_dir / "published" / "scorecard.html").is_file()
         assert (data_dir / "marts" / "kpi_comparison.parquet").is_file()
@@ -128,13 +132,13 @@ def test_a_schedule_tick_under_the_daemon_publishes_and_the_history_is_in_postgr
 
 
 def _wait_for_scheduled_run(
-    home: Path, environment: dict[str, str], service: subprocess.Popen, log: Path, deadline_seconds: int
+    home: Path, environment_for_service: dict[str, str], service: subprocess.Popen, log: Path, deadline_seconds: int
 ) -> dg.DagsterRun:
     """The first run the test schedule launched, once it has finished."""
-    saved = {name: os.environ.get(name) for name in ("DAGSTER_HOME", "SENDKPI_POSTGRES_URL")}
-    os.environ["DAGSTER_HOME"] = environment["DAGSTER_HOME"]
-    os.environ["SENDKPI_POSTGRES_URL"] = postgres_driver_url(environment["SENDKPI_POSTGRES_URL"])
-    try:
+    with environment(
+        DAGSTER_HOME=environment_for_service["DAGSTER_HOME"],
+        SENDKPI_POSTGRES_URL=postgres_driver_url(environment_for_service["SENDKPI_POSTGRES_URL"]),
+    ):
         give_up = time.monotonic() + deadline_seconds
         while time.monotonic() < give_up:
             time.sleep(5)
@@ -148,9 +152,3 @@ def _wait_for_scheduled_run(
                 if finished:
                     return finished[-1]
         pytest.fail(f"no scheduled run finished within {deadline_seconds} s:\n{log.read_text()[-4000:]}")
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
