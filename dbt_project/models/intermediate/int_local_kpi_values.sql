@@ -33,18 +33,103 @@ covered_periods as (
     where definitions.unit in ('percent', 'count', 'days')
 ),
 
-case_periods as (
+-- Every case row placed in each period its day falls in. Referenced twice below, so DuckDB
+-- computes it once.
+case_rows_in_periods as (
     select
         cases.kpi_id,
         periods.period_type,
         periods.period,
-        count(distinct cases.case_pseudonym) filter (where cases.counts_in_numerator) as cases_counting,
-        count(distinct cases.case_pseudonym) as cases,
-        percentile_cont(0.5) within group (order by cases.days_measured) as median_days
+        cases.case_pseudonym,
+        cases.counts_in_numerator,
+        cases.days_measured
     from {{ ref('int_local_kpi_cases') }} as cases
     inner join {{ ref('int_calendar') }} as periods
         on periods.calendar_date = cases.counted_on
-    group by cases.kpi_id, periods.period_type, periods.period
+),
+
+-- A case counts once in a period however many rows it has there. Grouping by the case first,
+-- then counting rows, is the same as count(distinct case) but made of plain aggregates that
+-- DuckDB spills to disk past its memory limit: a distinct count or a median over a whole
+-- period keeps every value in memory, which ran out at national scale.
+cases_in_periods as (
+    select
+        kpi_id,
+        period_type,
+        period,
+        bool_or(counts_in_numerator) as counts_in_numerator
+    from case_rows_in_periods
+    group by kpi_id, period_type, period, case_pseudonym
+),
+
+case_counts as (
+    select
+        kpi_id,
+        period_type,
+        period,
+        count(*) filter (where counts_in_numerator) as cases_counting,
+        count(*) as cases
+    from cases_in_periods
+    group by kpi_id, period_type, period
+),
+
+-- The median days measured, exactly as percentile_cont(0.5) over every case row, from a
+-- histogram of the days (a few hundred distinct values per period, however many cases): the
+-- value at 0-based position p of the sorted rows is the smallest day whose running count
+-- exceeds p, and the median is the mean of the values at floor((n-1)/2) and ceil((n-1)/2).
+days_histogram as (
+    select
+        kpi_id,
+        period_type,
+        period,
+        days_measured,
+        count(*) as rows_with_days
+    from case_rows_in_periods
+    where days_measured is not null
+    group by kpi_id, period_type, period, days_measured
+),
+
+days_running_counts as (
+    select
+        kpi_id,
+        period_type,
+        period,
+        days_measured,
+        sum(rows_with_days) over (
+            partition by kpi_id, period_type, period
+            order by days_measured
+            rows between unbounded preceding and current row
+        ) as rows_up_to_here,
+        sum(rows_with_days) over (partition by kpi_id, period_type, period) as rows_measured
+    from days_histogram
+),
+
+median_days as (
+    select
+        kpi_id,
+        period_type,
+        period,
+        (
+            min(days_measured) filter (where rows_up_to_here > floor((rows_measured - 1) / 2.0))
+            + min(days_measured) filter (where rows_up_to_here > ceil((rows_measured - 1) / 2.0))
+        ) / 2.0 as median_days
+    from days_running_counts
+    group by kpi_id, period_type, period
+),
+
+case_periods as (
+    select
+        case_counts.kpi_id,
+        case_counts.period_type,
+        case_counts.period,
+        case_counts.cases_counting,
+        case_counts.cases,
+        median_days.median_days
+    from case_counts
+    left join median_days
+        on median_days.kpi_id = case_counts.kpi_id
+        and median_days.period_type = case_counts.period_type
+        and median_days.period = case_counts.period
 ),
 
 case_values as (
