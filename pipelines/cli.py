@@ -3,7 +3,9 @@
 sendkpi materialise        load, validate, build, test and publish (the refresh_all job)
 sendkpi validate FILE      check one extract or returns file against its rules, loading nothing
 sendkpi accept FILE        make a held-back extract file the current load of its quarter
-sendkpi report             write the scorecard page and the finance workbook again
+sendkpi report             write the scorecard page and the finance workbook again (a new published set)
+sendkpi published list     the kept published sets: when, which run, which is current
+sendkpi published rollback [SET]  make the set before the current one (or SET) current again
 sendkpi scorecard          print the headline comparison from the published marts
 sendkpi serve              the Dagster UI and daemon as a service (schedule, sensors, one run queue)
 sendkpi prepare            parse the dbt project into its manifest when it changed (make install runs it)
@@ -42,16 +44,6 @@ def _instance():
     return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
 
 
-def _published(events) -> bool:
-    from pipelines.run_report import ASSET_MATERIALIZATION, PUBLISH_ASSET
-
-    return any(
-        event.event_type_value == ASSET_MATERIALIZATION
-        and event.event_specific_data.materialization.asset_key.to_user_string() == PUBLISH_ASSET
-        for event in events
-    )
-
-
 def materialise(settings: Settings, quarter: str | None = None, full_refresh: bool = False) -> int:
     """Every quarter's files (the default) or one quarter's, then marts and publishing. With
     nothing changed since the last published run (files, settings, code), nothing to do."""
@@ -61,7 +53,8 @@ def materialise(settings: Settings, quarter: str | None = None, full_refresh: bo
     from pipelines.fingerprint import unchanged_since_published
     from pipelines.partitions import all_quarters_tags
     from pipelines.progress import terminal_progress_logger
-    from pipelines.run_report import files_sentence, summarise_run, write_run_report
+    from pipelines.releases import current_name
+    from pipelines.run_report import files_sentence, published_in, summarise_run, write_run_report
 
     if not quarter and not full_refresh:
         last_run = unchanged_since_published(settings)
@@ -85,7 +78,7 @@ def materialise(settings: Settings, quarter: str | None = None, full_refresh: bo
     scope = {"partition_key": quarter} if quarter else {"tags": all_quarters_tags()}
     scope["tags"] = {**scope.get("tags", {}), **CLI_RUN_TAG}
     result = job.execute_in_process(instance=_instance(), run_config=quiet, raise_on_error=False, **scope)
-    published = _published(result.all_events)
+    published = published_in(result.all_events)
     summary = summarise_run(result.all_events, published)
     files = summary["files"]
     if files:
@@ -101,8 +94,9 @@ def materialise(settings: Settings, quarter: str | None = None, full_refresh: bo
         print(f"The run report could not be written: {report}", file=sys.stderr)
     if published:
         print(
-            f"Published: {settings.marts_dir}/*.parquet, {settings.warehouse_path} and "
-            f"{settings.data_dir / 'published'} (open data, small numbers suppressed)"
+            f"Published set {current_name(settings)}: {settings.marts_dir}/*.parquet, {settings.warehouse_path} "
+            f"and {settings.data_dir / 'published'} (open data, small numbers suppressed); "
+            "`sendkpi published list` shows the sets kept"
         )
         print(
             f"Scorecard (open in any browser): {settings.data_dir / 'published' / 'scorecard.html'}; "
@@ -280,16 +274,62 @@ def accept(settings: Settings, path: Path, extract: str | None) -> int:
 
 
 def report(settings: Settings) -> int:
-    """The scrutiny pack from what is published now (the nightly run writes it too)."""
-    from pipelines.public_export import public_export_path
-    from pipelines.report.write import write_scrutiny_pack
+    """The scrutiny pack redrawn from what is published now, as a new published set (the
+    current one is kept as it was, for rollback)."""
+    from pipelines import releases
+    from pipelines.report.write import pack_paths, write_scrutiny_pack
 
-    if not public_export_path(settings).is_file():
-        print(f"{public_export_path(settings)} does not exist yet: run `sendkpi materialise` first.", file=sys.stderr)
+    try:
+        building, run_id = releases.new_set_from_current(settings)
+    except releases.PublishError as error:
+        print(str(error), file=sys.stderr)
         return 1
-    for path in write_scrutiny_pack(settings, "written by `sendkpi report`"):
-        print(f"Written: {path}")
+    write_scrutiny_pack(settings, "written by `sendkpi report`", building)
+    name = releases.complete(settings, run_id, note="scrutiny pack redrawn by `sendkpi report`")
+    print(f"Published set {name} (the data of run {run_id}, the scrutiny pack redrawn) is current:")
+    for path in pack_paths(releases.documented(settings)):
+        print(f"  {path}")
     print("Open scorecard.html in any browser (it needs no network); send_kpis.xlsx in Excel or LibreOffice.")
+    return 0
+
+
+def published_list(settings: Settings) -> int:
+    from pipelines import releases
+
+    names = releases.set_names(settings)
+    if not names:
+        print(f"Nothing is published in {settings.data_dir} yet: run `sendkpi materialise`.")
+        return 0
+    current = releases.current_name(settings)
+    print(f"Published sets in {releases.releases_dir(settings)} (newest last; * = current, read through data/current):")
+    for name in names:
+        manifest = releases.read_manifest(settings, name)
+        inputs = manifest["inputs"]
+        marts = sum(1 for path in manifest["files"] if path.startswith("marts/"))
+        print(
+            f"{'*' if name == current else ' '} {name}  run {manifest['run_id']}  published {manifest['published_at']}  "
+            f"{marts} marts, {len(inputs.get('extract_files', []))} extract files, "
+            f"{len(inputs.get('dfe_files', []))} DfE files{'  (' + manifest['note'] + ')' if manifest['note'] else ''}"
+        )
+    return 0
+
+
+def published_rollback(settings: Settings, to: str | None) -> int:
+    from pipelines import releases
+
+    before = releases.current_name(settings)
+    try:
+        name = releases.rollback(settings, to)
+    except releases.PublishError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    print(
+        f"Published set {name} is current again (was {before}): data/marts, data/warehouse.duckdb and data/published show it."
+    )
+    print(
+        "A run with the same inputs as the last one has nothing to do, so the nightly run keeps this set "
+        "until a file, a setting or the code changes (or `sendkpi materialise --full-refresh`)."
+    )
     return 0
 
 
@@ -338,6 +378,11 @@ def _parser() -> argparse.ArgumentParser:
     take.add_argument("--extract", help="extract name when the file is not in its folder")
     commands.add_parser("scorecard", help="print the headline comparison table")
     commands.add_parser("report", help="write data/published/scorecard.html and send_kpis.xlsx again")
+    published = commands.add_parser("published", help="the published sets: list, rollback")
+    published_commands = published.add_subparsers(dest="published_command", required=True)
+    published_commands.add_parser("list", help="the kept published sets, the current one marked")
+    back = published_commands.add_parser("rollback", help="make an earlier published set current again")
+    back.add_argument("set", nargs="?", help="the set to make current (default: the one before the current set)")
     serve_parser = commands.add_parser("serve", help="run the Dagster UI and daemon (schedule, sensors, run queue)")
     serve_parser.add_argument("--host", default="127.0.0.1", help="address the UI listens on (0.0.0.0: every)")
     serve_parser.add_argument("--port", type=int, default=3000)
@@ -367,6 +412,10 @@ def main(argv: list[str] | None = None) -> int:
             return scorecard(settings)
         if arguments.command == "report":
             return report(settings)
+        if arguments.command == "published":
+            if arguments.published_command == "list":
+                return published_list(settings)
+            return published_rollback(settings, arguments.set)
         if arguments.command == "accept":
             return accept(settings, arguments.file, arguments.extract)
         if arguments.command == "docs":

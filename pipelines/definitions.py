@@ -6,7 +6,7 @@ import dagster as dg
 
 from pipelines.assets.fetch import dfe_releases, fetch_dfe_releases, monthly_dfe_fetch
 from pipelines.assets.ingest import RETURN_ASSETS, dfe_published_files, local_extracts
-from pipelines.assets.publish import open_data_export, published_marts, scrutiny_pack
+from pipelines.assets.publish import open_data_export, published_marts, published_set, scrutiny_pack
 from pipelines.assets.transform import sendkpi_dbt_models
 from pipelines.checks import EXTRACT_CHECKS
 from pipelines.jobs import refresh_all
@@ -28,6 +28,7 @@ REFRESH_ASSETS = [
     published_marts,
     open_data_export,
     scrutiny_pack,
+    published_set,
 ]
 RUN_REPORT_SENSORS = [report_successful_run, report_failed_run]
 

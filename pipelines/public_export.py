@@ -56,6 +56,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.releases import PublishedSet
 from pipelines.settings import Settings
 from pipelines.warehouse import sql_string
 
@@ -107,8 +108,8 @@ class PublicExportError(RuntimeError):
     """The public file was not written; the message says why."""
 
 
-def public_export_path(settings: Settings) -> Path:
-    return settings.data_dir / "published" / PUBLIC_FILE_NAME
+def public_export_path(published: PublishedSet) -> Path:
+    return published.published_dir / PUBLIC_FILE_NAME
 
 
 def person_level_columns(columns: list[str] | tuple[str, ...]) -> list[str]:
@@ -310,17 +311,17 @@ def _check_columns(mart_columns: list[str], mart: Path) -> None:
         raise PublicExportError(f"{mart} lacks the columns {missing}: the public file is not written")
 
 
-def write_public_export(settings: Settings) -> list[Path]:
-    """Write data/published/kpi_comparison_public.csv from the published mart, suppressed.
+def write_public_export(settings: Settings, into: PublishedSet) -> list[Path]:
+    """Write published/kpi_comparison_public.csv of the set `into` from its kpi_comparison
+    mart, suppressed (a set is made current only when complete: pipelines/releases.py).
 
-    Written under a temporary name in the same folder and renamed over the previous file in
-    one step, so a reader never sees half a file and a failure leaves the last one as it was.
+    Written under a temporary name and renamed, so a failure leaves no half-written file.
     Returns the files written.
     """
-    mart = settings.marts_dir / "kpi_comparison.parquet"
+    mart = into.marts_dir / "kpi_comparison.parquet"
     if not mart.is_file():
         raise PublicExportError(f"{mart} does not exist: publish the marts first")
-    final = public_export_path(settings)
+    final = public_export_path(into)
     final.parent.mkdir(parents=True, exist_ok=True)
     staged = final.with_name(f".{final.name}.{os.getpid()}.tmp")
     connection = duckdb.connect()

@@ -36,6 +36,8 @@ ASSET_CHECK_EVALUATION = "ASSET_CHECK_EVALUATION"
 
 LOAD_LOG_ASSET = "raw/load_log"
 PUBLISH_ASSET = "published/marts"
+# A run has published when its set became current: the last publishing step.
+PUBLISHED_SET_ASSET = "published/current"
 DFE_FILES_ASSET = "raw/dfe_files"
 FILE_COUNTS = (
     "files_seen",
@@ -164,6 +166,15 @@ def _dfe_problems(dfe: dict | None) -> list[str]:
     if dfe and dfe["model_missing"]:
         problems.append(dfe["model_missing"])
     return problems
+
+
+def published_in(events: list) -> bool:
+    """Whether the run made its published set current."""
+    return any(
+        event.event_type_value == ASSET_MATERIALIZATION
+        and event.event_specific_data.materialization.asset_key.to_user_string() == PUBLISHED_SET_ASSET
+        for event in events
+    )
 
 
 def summarise_run(events: list, published: bool) -> dict:

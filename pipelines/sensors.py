@@ -14,7 +14,7 @@ from pipelines.jobs import refresh_all
 from pipelines.notify import notify_run
 from pipelines.partitions import FINANCIAL_QUARTERS, all_quarters_tags, range_tags
 from pipelines.periods import FinancialQuarter
-from pipelines.run_report import ASSET_MATERIALIZATION, PUBLISH_ASSET, summarise_run, write_run_report
+from pipelines.run_report import published_in, summarise_run, write_run_report
 from pipelines.settings import Settings, load_settings
 
 
@@ -70,11 +70,7 @@ def _write_report(context: dg.RunStatusSensorContext) -> dg.SkipReason | None:
     if run.tags.get("sendkpi/launched_by") == "cli":
         return dg.SkipReason("run started from the command line: it wrote its own report")
     events = [record.dagster_event for record in context.instance.all_logs(run.run_id) if record.dagster_event]
-    published = any(
-        event.event_type_value == ASSET_MATERIALIZATION
-        and event.event_specific_data.materialization.asset_key.to_user_string() == PUBLISH_ASSET
-        for event in events
-    )
+    published = published_in(events)
     settings = load_settings()
     path = write_run_report(settings, run.run_id, events, published)
     context.log.info(f"Run report: {path}")

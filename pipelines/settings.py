@@ -40,6 +40,8 @@ _DEFAULTS = {
     # projected at most trend_horizon_quarters past its latest one (docs/statistics.md).
     "trend_quarters": 8,
     "trend_horizon_quarters": 20,
+    # Published sets kept for `sendkpi published rollback` (pipelines/releases.py).
+    "published_sets_kept": 5,
 }
 
 # The fewest points a straight-line trend with an uncertainty can be fitted to.
@@ -148,6 +150,7 @@ class Settings:
     trend_quarters: int = 8
     trend_horizon_quarters: int = 20
     comparator_groups: tuple[ComparatorGroup, ...] = ()
+    published_sets_kept: int = 5
     notify: NotifySettings = field(default_factory=NotifySettings)
 
     @property
@@ -166,11 +169,12 @@ class Settings:
 
     @property
     def marts_dir(self) -> Path:
+        """The current published set's marts (a link through data/current: pipelines/releases.py)."""
         return self.data_dir / "marts"
 
     @property
     def warehouse_path(self) -> Path:
-        """The published warehouse users read; replaced in one step by publishing."""
+        """The current published set's warehouse, the one users read (through data/current)."""
         return self.data_dir / "warehouse.duckdb"
 
     @property
@@ -507,6 +511,7 @@ def load_settings(config_file: Path | None = None) -> Settings:
         trend_quarters=_trend_quarters(values["trend_quarters"]),
         trend_horizon_quarters=_positive_whole_number(values["trend_horizon_quarters"], "trend_horizon_quarters"),
         comparator_groups=comparator_groups,
+        published_sets_kept=_positive_whole_number(values["published_sets_kept"], "published_sets_kept"),
         notify=notify,
     )
 

@@ -38,6 +38,7 @@ def test_refresh_job_runs_in_process_and_covers_every_stage():
         "intermediate/int_local_kpi_cases",
         "marts/kpi_comparison",
         "published/marts",
+        "published/current",
     ):
         assert expected in keys
 

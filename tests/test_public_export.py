@@ -18,6 +18,7 @@ from pipelines.public_export import (
     public_export_path,
     write_public_export,
 )
+from pipelines.releases import PublishedSet
 from pipelines.settings import Settings, load_settings
 from tests.conftest import environment
 
@@ -86,7 +87,7 @@ def demo_export(demo_run, tmp_path_factory) -> tuple[pd.DataFrame, pd.DataFrame,
     data_dir = tmp_path_factory.mktemp("public_demo")
     (data_dir / "marts").mkdir()
     (data_dir / "marts" / "kpi_comparison.parquet").write_bytes(demo_run.kpi_comparison.read_bytes())
-    written = write_public_export(_settings(data_dir))
+    written = write_public_export(_settings(data_dir), PublishedSet(data_dir))
     assert written == [data_dir / "published" / "kpi_comparison_public.csv"]
     mart = duckdb.connect().execute(f"select * from '{demo_run.kpi_comparison}'").df()
     return mart, _read_public(written[0]), written[0]
@@ -271,7 +272,7 @@ def test_text_that_a_spreadsheet_would_run_is_written_as_text(tmp_path):
         ]
     )
     frame.to_parquet(data_dir / "marts" / "kpi_comparison.parquet")
-    [path] = write_public_export(_settings(data_dir))
+    [path] = write_public_export(_settings(data_dir), PublishedSet(data_dir))
     [written] = _read_public(path).to_dict("records")
     assert written["la_name"] == '\'=HYPERLINK("http://example.com","x")'
     assert written["kpi_name"] == "'@SUM(A1)"
@@ -456,7 +457,7 @@ def _write_mart(data_dir: Path, rows: list[dict], extra_columns: dict | None = N
 
 
 def _public_rows(settings: Settings) -> dict[str, dict]:
-    [path] = write_public_export(settings)
+    [path] = write_public_export(settings, PublishedSet(settings.data_dir))
     frame = _read_public(path)
     return {row["kpi_id"] + " " + row["period"]: row for row in frame.to_dict("records")}
 
@@ -598,7 +599,7 @@ def test_rank_and_band_of_a_suppressed_calendar_year_are_withheld_and_dfe_rows_k
             ),
         ],
     )
-    frame = _read_public(write_public_export(_settings(tmp_path))[0])
+    frame = _read_public(write_public_export(_settings(tmp_path), PublishedSet(tmp_path))[0])
     local = frame[frame["value_source"] == "local"].iloc[0]
     dfe = frame[frame["value_source"] == "dfe_ehcp_2025"].iloc[0]
     assert (local["numerator"], local["denominator"], local["value"]) == ("c", "c", "c")
@@ -613,18 +614,18 @@ def test_rank_and_band_of_a_suppressed_calendar_year_are_withheld_and_dfe_rows_k
 
 def test_empty_mart_gives_a_header_and_no_rows(tmp_path):
     _write_mart(tmp_path, [])
-    [path] = write_public_export(_settings(tmp_path))
+    [path] = write_public_export(_settings(tmp_path), PublishedSet(tmp_path))
     assert path.read_text(encoding="utf-8").splitlines() == [",".join(PUBLIC_COLUMNS)]
     assert list(csv.reader(path.open(encoding="utf-8"))) == [list(PUBLIC_COLUMNS)]
 
 
 def test_a_person_level_column_stops_the_export_and_keeps_the_last_file(tmp_path):
     _write_mart(tmp_path, _series("k", [(10, 20)]))
-    [path] = write_public_export(_settings(tmp_path))
+    [path] = write_public_export(_settings(tmp_path), PublishedSet(tmp_path))
     before = path.read_bytes()
     _write_mart(tmp_path, _series("k", [(11, 20)]), extra_columns={"child_pseudonym": "abc"})
     with pytest.raises(PublicExportError, match="child_pseudonym"):
-        write_public_export(_settings(tmp_path))
+        write_public_export(_settings(tmp_path), PublishedSet(tmp_path))
     assert path.read_bytes() == before
     assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
 
@@ -638,5 +639,5 @@ def test_person_level_column_names():
 
 def test_missing_mart_is_an_error_not_an_empty_file(tmp_path):
     with pytest.raises(PublicExportError, match="does not exist"):
-        write_public_export(_settings(tmp_path))
-    assert not public_export_path(_settings(tmp_path)).exists()
+        write_public_export(_settings(tmp_path), PublishedSet(tmp_path))
+    assert not public_export_path(PublishedSet(tmp_path)).exists()

@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.public_export import SUPPRESSED, public_export_path
+from pipelines.releases import PublishedSet
 from pipelines.settings import Settings
 
 # The families of the quarterly dashboard (paper 004), by KPI id.
@@ -64,9 +65,10 @@ def _number(text: object) -> float | None:
     return float(text)
 
 
-def read_content(settings: Settings, run_id: str) -> PackContent:
-    public = pd.read_csv(public_export_path(settings), dtype=str, keep_default_na=False)
-    mart = settings.marts_dir / "kpi_comparison.parquet"
+def read_content(settings: Settings, run_id: str, published: PublishedSet) -> PackContent:
+    """What the pack shows, from the set `published` (its public file and its marts)."""
+    public = pd.read_csv(public_export_path(published), dtype=str, keep_default_na=False)
+    mart = published.marts_dir / "kpi_comparison.parquet"
     extra = duckdb.execute(
         "select kpi_id, period_type, period, value_source, value_ci_lower, value_ci_upper, "
         "significance_vs_england, significance_vs_neighbours, extract_version from read_parquet(?)",
@@ -85,13 +87,13 @@ def read_content(settings: Settings, run_id: str) -> PackContent:
         authority=f"{public['la_name'].iloc[0]} ({public['la_code'].iloc[0]})" if len(public) else settings.home_la,
         rows=rows,
         headline=_headline(rows),
-        dsg_monitoring=_monitoring_in_order(_read(settings.marts_dir / "dsg_monitoring.parquet")),
-        dsg_projection=_read(settings.marts_dir / "dsg_deficit_projection.parquet"),
-        dsg_thresholds=_sorted(_read(settings.marts_dir / "dsg_deficit_threshold.parquet"), ["scenario", "measure"]),
-        dfe_files=_read(settings.marts_dir / "dfe_file_status.parquet"),
-        trends=_published_trends(_read(settings.marts_dir / "kpi_trend.parquet"), rows),
-        comparator_groups=_published_group_figures(_read(settings.marts_dir / "kpi_comparator_groups.parquet"), rows),
-        authority_values=_read(settings.marts_dir / "kpi_authority_values.parquet"),
+        dsg_monitoring=_monitoring_in_order(_read(published.marts_dir / "dsg_monitoring.parquet")),
+        dsg_projection=_read(published.marts_dir / "dsg_deficit_projection.parquet"),
+        dsg_thresholds=_sorted(_read(published.marts_dir / "dsg_deficit_threshold.parquet"), ["scenario", "measure"]),
+        dfe_files=_read(published.marts_dir / "dfe_file_status.parquet"),
+        trends=_published_trends(_read(published.marts_dir / "kpi_trend.parquet"), rows),
+        comparator_groups=_published_group_figures(_read(published.marts_dir / "kpi_comparator_groups.parquet"), rows),
+        authority_values=_read(published.marts_dir / "kpi_authority_values.parquet"),
         run_id=run_id,
     )
 
