@@ -33,33 +33,52 @@ covered_periods as (
     where definitions.unit in ('percent', 'count', 'days')
 ),
 
--- Every case row placed in each period its day falls in. Referenced twice below, so DuckDB
--- computes it once.
-case_rows_in_periods as (
-    select
-        cases.kpi_id,
-        periods.period_type,
-        periods.period,
-        cases.case_pseudonym,
-        cases.counts_in_numerator,
-        cases.days_measured
-    from {{ ref('int_local_kpi_cases') }} as cases
-    inner join {{ ref('int_calendar') }} as periods
-        on periods.calendar_date = cases.counted_on
-),
-
--- A case counts once in a period however many rows it has there. Grouping by the case first,
--- then counting rows, is the same as count(distinct case) but made of plain aggregates that
--- DuckDB spills to disk past its memory limit: a distinct count or a median over a whole
--- period keeps every value in memory, which ran out at national scale.
-cases_in_periods as (
+-- Each case row with the day of the case's previous row and of its previous counting row. A
+-- case counts once in a period: at its first row there (the previous row is before the
+-- period starts), and in the numerator at its first counting row there. This replaces
+-- count(distinct case), which keeps every case of a period in memory and ran out at national
+-- scale; a window over one case's rows and plain sums spill to disk past DuckDB's limit.
+case_rows as (
     select
         kpi_id,
-        period_type,
-        period,
-        bool_or(counts_in_numerator) as counts_in_numerator
-    from case_rows_in_periods
-    group by kpi_id, period_type, period, case_pseudonym
+        case_pseudonym,
+        counted_on,
+        counts_in_numerator,
+        days_measured,
+        lag(counted_on) over (
+            partition by kpi_id, case_pseudonym order by counted_on
+        ) as previous_row_on,
+        max(case when counts_in_numerator then counted_on end) over (
+            partition by kpi_id, case_pseudonym order by counted_on
+            rows between unbounded preceding and 1 preceding
+        ) as previous_counting_row_on
+    from {{ ref('int_local_kpi_cases') }}
+),
+
+-- One row per period and value of days measured (a few hundred per period, however many
+-- cases): the rows, the cases first seen and the counting cases first seen there.
+period_days as (
+    select
+        case_rows.kpi_id,
+        periods.period_type,
+        periods.period,
+        case_rows.days_measured,
+        count(*) as rows_with_days,
+        count(*) filter (
+            where case_rows.previous_row_on is null
+            or case_rows.previous_row_on < periods.period_start
+        ) as cases_first_seen,
+        count(*) filter (
+            where case_rows.counts_in_numerator
+            and (
+                case_rows.previous_counting_row_on is null
+                or case_rows.previous_counting_row_on < periods.period_start
+            )
+        ) as counting_cases_first_seen
+    from case_rows
+    inner join {{ ref('int_calendar') }} as periods
+        on periods.calendar_date = case_rows.counted_on
+    group by case_rows.kpi_id, periods.period_type, periods.period, case_rows.days_measured
 ),
 
 case_counts as (
@@ -67,28 +86,16 @@ case_counts as (
         kpi_id,
         period_type,
         period,
-        count(*) filter (where counts_in_numerator) as cases_counting,
-        count(*) as cases
-    from cases_in_periods
+        sum(counting_cases_first_seen) as cases_counting,
+        sum(cases_first_seen) as cases
+    from period_days
     group by kpi_id, period_type, period
 ),
 
--- The median days measured, exactly as percentile_cont(0.5) over every case row, from a
--- histogram of the days (a few hundred distinct values per period, however many cases): the
--- value at 0-based position p of the sorted rows is the smallest day whose running count
--- exceeds p, and the median is the mean of the values at floor((n-1)/2) and ceil((n-1)/2).
-days_histogram as (
-    select
-        kpi_id,
-        period_type,
-        period,
-        days_measured,
-        count(*) as rows_with_days
-    from case_rows_in_periods
-    where days_measured is not null
-    group by kpi_id, period_type, period, days_measured
-),
-
+-- The median days measured, exactly as percentile_cont(0.5) over every case row, from the
+-- histogram of days above: the value at 0-based position p of the sorted rows is the
+-- smallest day whose running count exceeds p, and the median is the mean of the values at
+-- floor((n-1)/2) and ceil((n-1)/2).
 days_running_counts as (
     select
         kpi_id,
@@ -101,7 +108,8 @@ days_running_counts as (
             rows between unbounded preceding and current row
         ) as rows_up_to_here,
         sum(rows_with_days) over (partition by kpi_id, period_type, period) as rows_measured
-    from days_histogram
+    from period_days
+    where days_measured is not null
 ),
 
 median_days as (
