@@ -201,7 +201,7 @@ def bad_run_result(bad_run):
 def test_the_run_published_despite_every_bad_input(bad_run_result):
     data_dir, _, code, out, err, _ = bad_run_result
     assert code == 0, err
-    assert "Published:" in out
+    assert "Published set " in out
     report = Path(out.split("Run report: ")[1].strip()).read_text()
     assert "**Published.**" in report
 
@@ -381,6 +381,6 @@ def test_a_full_disk_for_the_run_report_is_said_and_the_run_stands(second_run):
     data_dir, code, out, err, _, full_disk = second_run
     if not full_disk:
         pytest.skip("mounting a small file system needs root here")
-    assert code == 0 and "Published:" in out
+    assert code == 0 and "Published set " in out
     assert "The run report could not be written: not written (No space left on device" in err
     assert "Run report: not written (No space left on device" in out
