@@ -81,3 +81,16 @@ def test_a_comparator_code_that_is_not_an_authority_stops_the_build_naming_it(em
     assert "comparator group panel: 885 is not an authority in DfE's reference data" in completed.stdout
     known = json.dumps({"comparator_groups": [{"group_name": "panel", "member_code": "E06009991"}]})
     assert _dbt(["run", "--select", "int_comparator_group_members", "--vars", known], empty_models).returncode == 0
+
+
+def test_every_mart_has_an_enforced_contract_with_a_type_for_every_column():
+    """What is published has a declared schema: dbt stops the build when a mart's columns or
+    their types differ from its contract (checked by every pipeline build)."""
+    marts = sorted((DBT_PROJECT / "models" / "marts").glob("*.sql"))
+    assert marts
+    for sql in marts:
+        model = yaml.safe_load(sql.with_suffix(".yml").read_text(encoding="utf-8"))["models"][0]
+        assert model["name"] == sql.stem
+        assert model.get("config", {}).get("contract", {}).get("enforced") is True, sql.stem
+        untyped = [column["name"] for column in model["columns"] if not column.get("data_type")]
+        assert model["columns"] and not untyped, (sql.stem, untyped)
