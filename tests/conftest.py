@@ -17,6 +17,7 @@ from pipelines.sample_data import (
     write_sample_benchmarks,
     write_sample_extracts,
 )
+from pipelines.settings import Settings
 from schemas import EXTRACTS
 
 # The synthetic sample holds one file per quarterly case extract and quarter.
@@ -42,6 +43,20 @@ def environment(**values: str | None) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def sample_settings(data_dir: Path, **overrides) -> Settings:
+    """Settings for the synthetic sample in data_dir (authority 990, its DfE-layout benchmarks,
+    no pseudonymisation key), with any field overridden."""
+    values = {
+        "home_la": "990",
+        "data_dir": data_dir,
+        "benchmarks_dir": data_dir / "sample_benchmarks",
+        "sn_model": "2025",
+        "small_count_threshold": 5,
+        "pseudonymisation_key": None,
+    }
+    return Settings(**{**values, **overrides})
 
 
 @dataclass(frozen=True)

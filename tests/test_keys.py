@@ -17,21 +17,10 @@ from pipelines.ingest.keys import (
     pseudonymisation_key,
 )
 from pipelines.sample_data import write_sample_extracts
-from pipelines.settings import DEMO_PSEUDONYMISATION_KEY, Settings, SettingsError, load_settings
-from tests.conftest import environment
+from pipelines.settings import DEMO_PSEUDONYMISATION_KEY, SettingsError, load_settings
+from tests.conftest import environment, sample_settings
 
 STRONG_KEY = "q8Vf-2LmZ0pX7sRt9wKcYb4N"
-
-
-def _settings(data_dir: Path, key: str | None = None) -> Settings:
-    return Settings(
-        home_la="990",
-        data_dir=data_dir,
-        benchmarks_dir=data_dir / "sample_benchmarks",
-        sn_model="2025",
-        small_count_threshold=5,
-        pseudonymisation_key=key,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +32,8 @@ def sample_raw(tmp_path_factory) -> Path:
 
 def test_the_bundled_sample_runs_under_the_demo_key(sample_raw, tmp_path):
     shutil.copytree(sample_raw, tmp_path / "raw")
-    assert only_bundled_sample_extracts(_settings(tmp_path))
-    assert pseudonymisation_key(_settings(tmp_path)) == DEMO_PSEUDONYMISATION_KEY
+    assert only_bundled_sample_extracts(sample_settings(tmp_path))
+    assert pseudonymisation_key(sample_settings(tmp_path)) == DEMO_PSEUDONYMISATION_KEY
 
 
 def test_a_real_file_named_synthetic_needs_a_key(sample_raw, tmp_path):
@@ -56,16 +45,16 @@ def test_a_real_file_named_synthetic_needs_a_key(sample_raw, tmp_path):
         encoding="utf-8",
     )
     assert "synthetic" in sample_file.name
-    assert not only_bundled_sample_extracts(_settings(tmp_path))
+    assert not only_bundled_sample_extracts(sample_settings(tmp_path))
     with pytest.raises(SettingsError, match="not the bundled synthetic sample"):
-        pseudonymisation_key(_settings(tmp_path))
-    assert pseudonymisation_key(_settings(tmp_path, STRONG_KEY)) == STRONG_KEY
+        pseudonymisation_key(sample_settings(tmp_path))
+    assert pseudonymisation_key(sample_settings(tmp_path, pseudonymisation_key=STRONG_KEY)) == STRONG_KEY
 
 
 @pytest.mark.parametrize("weak", ["secret", "another-key", "aaaaaaaaaaaaaaaaaaaaaaaa", "abcabcabcabcabcabcabcabc"])
 def test_a_weak_key_is_refused(tmp_path, weak):
     with pytest.raises(SettingsError, match="too weak"):
-        pseudonymisation_key(_settings(tmp_path, weak))
+        pseudonymisation_key(sample_settings(tmp_path, pseudonymisation_key=weak))
 
 
 def test_the_fingerprint_is_salted_scrypt_and_recognises_only_its_key():

@@ -5,7 +5,6 @@ real Dagster publishing steps while a reader reads, and roll back."""
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
@@ -20,19 +19,7 @@ import pytest
 from pipelines import releases
 from pipelines.sample_data import SAMPLE_COMPARATOR_GROUPS
 from pipelines.settings import Settings
-from tests.conftest import PipelineRun, environment
-
-
-def _settings(data_dir: Path, kept: int = 5) -> Settings:
-    return Settings(
-        home_la="990",
-        data_dir=data_dir,
-        benchmarks_dir=data_dir / "sample_benchmarks",
-        sn_model="2025",
-        small_count_threshold=5,
-        pseudonymisation_key=None,
-        published_sets_kept=kept,
-    )
+from tests.conftest import PipelineRun, environment, sample_settings
 
 
 def _publish_by_hand(settings: Settings, run_id: str, marker: str) -> str:
@@ -53,7 +40,7 @@ def _documented_bytes(data_dir: Path) -> dict[str, bytes]:
 
 
 def test_a_completed_set_is_current_through_the_documented_paths(tmp_path: Path):
-    settings = _settings(tmp_path)
+    settings = sample_settings(tmp_path)
     name = _publish_by_hand(settings, "run-aaaaaaaa-1", "first")
     assert (tmp_path / "marts" / "kpi_comparison.parquet").read_text() == "marts of first"
     assert (tmp_path / "warehouse.duckdb").read_text() == "warehouse of first"
@@ -72,7 +59,7 @@ def test_a_completed_set_is_current_through_the_documented_paths(tmp_path: Path)
 
 
 def test_the_newest_sets_are_kept_and_rollback_goes_back_one_at_a_time(tmp_path: Path):
-    settings = _settings(tmp_path, kept=3)
+    settings = sample_settings(tmp_path, published_sets_kept=3)
     names = [_publish_by_hand(settings, f"run-{number:08d}", f"run {number}") for number in range(5)]
     assert names == sorted(names)  # named by when they were published
     assert releases.set_names(settings) == names[-3:]
@@ -91,7 +78,7 @@ def test_the_newest_sets_are_kept_and_rollback_goes_back_one_at_a_time(tmp_path:
 
 
 def test_a_rolled_back_current_set_is_kept_however_old(tmp_path: Path):
-    settings = _settings(tmp_path, kept=2)
+    settings = sample_settings(tmp_path, published_sets_kept=2)
     first, second = (_publish_by_hand(settings, f"run-{n:08d}", str(n)) for n in range(2))
     releases.rollback(settings, first)
     third = _publish_by_hand(settings, "run-00000002", "2")
@@ -103,7 +90,7 @@ def test_a_rolled_back_current_set_is_kept_however_old(tmp_path: Path):
 
 def test_the_layout_before_published_sets_becomes_links(tmp_path: Path):
     """A data folder published by an earlier version holds real folders and files."""
-    settings = _settings(tmp_path)
+    settings = sample_settings(tmp_path)
     (tmp_path / "marts").mkdir()
     (tmp_path / "marts" / "kpi_comparison.parquet").write_text("old layout")
     (tmp_path / "published").mkdir()
@@ -117,7 +104,7 @@ def test_the_layout_before_published_sets_becomes_links(tmp_path: Path):
 
 
 def test_an_unfinished_set_is_never_current_and_the_next_run_clears_it(tmp_path: Path):
-    settings = _settings(tmp_path)
+    settings = sample_settings(tmp_path)
     first = _publish_by_hand(settings, "run-cccccccc", "good")
     before = _documented_bytes(tmp_path)
     building = releases.begin(settings, "run-dddddddd")  # a run that fails before its switch
@@ -131,7 +118,7 @@ def test_an_unfinished_set_is_never_current_and_the_next_run_clears_it(tmp_path:
 
 
 def test_a_set_built_from_the_current_one_leaves_it_byte_for_byte(tmp_path: Path):
-    settings = _settings(tmp_path)
+    settings = sample_settings(tmp_path)
     first = _publish_by_hand(settings, "run-12345678", "data")
     before = _documented_bytes(tmp_path)
     building, run_id = releases.new_set_from_current(settings)
@@ -202,7 +189,7 @@ def demo_copy(demo_run: PipelineRun, tmp_path: Path) -> Path:
 
 def test_ten_publishes_while_a_reader_reads_then_rollback_byte_for_byte(demo_copy: Path):
     data_dir = demo_copy
-    settings = dataclasses.replace(_settings(data_dir), published_sets_kept=20)
+    settings = sample_settings(data_dir, published_sets_kept=20)
     seen: set[tuple[str, str]] = set()
     documented_files: list[tuple[str, bytes]] = []
     errors: list[BaseException] = []
@@ -272,7 +259,7 @@ def test_the_command_line_lists_rolls_back_and_redraws_as_a_new_set(demo_copy: P
             timeout=300,
         )
 
-    settings = _settings(data_dir)
+    settings = sample_settings(data_dir)
     [demo_set] = releases.set_names(settings)
     demo_bytes = _documented_bytes(data_dir)
     demo_run_id = releases.read_manifest(settings, demo_set)["run_id"]
