@@ -23,7 +23,7 @@ install: $(INSTALLED) $(MANIFEST)
 
 ## Run the whole pipeline on the bundled synthetic sample and print the headline table.
 demo: install
-	$(BIN)/sendkpi demo
+	$(BIN)/python -m synthetic_sample demo
 
 ## Run the pipeline on whatever is in data/raw (real extracts need a pseudonymisation key).
 materialise: install

@@ -29,10 +29,10 @@ BACKENDS = ("pandas", "polars", "ibis")
 def build_warehouse(folder: Path, scale: int) -> tuple[Path, int]:
     from benchmarks.run_benchmark import scale_extracts
     from pipelines.ingest.extracts import LoadPolicy, load_extract_folder
-    from pipelines.sample_data import write_sample_extracts
     from pipelines.settings import DEMO_PSEUDONYMISATION_KEY
     from pipelines.warehouse import connect, ensure_raw_tables
     from schemas import EXTRACTS
+    from synthetic_sample import write_sample_extracts
 
     raw = folder / "raw"
     write_sample_extracts(raw)

@@ -205,7 +205,7 @@ def _sendkpi() -> str:
 
 
 def run_scale(scale: int, runs: int) -> ScaleResult:
-    from pipelines.sample_data import write_sample_benchmarks, write_sample_extracts
+    from synthetic_sample import write_sample_benchmarks, write_sample_extracts
 
     results: dict[str, list[Measurement]] = {"baseline": [], "full": [], "none": [], "one": []}
     rows, held_quarter = 0, ""

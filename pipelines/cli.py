@@ -10,9 +10,10 @@ sendkpi scorecard          print the headline comparison from the published mart
 sendkpi serve              the Dagster UI and daemon as a service (schedule, sensors, one run queue)
 sendkpi prepare            parse the dbt project into its manifest when it changed (make install runs it)
 sendkpi docs [--check]     regenerate docs tables and dbt sources from the contracts (schemas/)
-sendkpi sample             write the synthetic sample (extracts + DfE-layout benchmarks)
-sendkpi demo               sample, materialise and scorecard in one go
 sendkpi benchmarks fetch   download DfE's current releases (EES API) into raw/benchmarks
+
+The synthetic sample and the demo are not part of the product: `make demo` runs
+`python -m synthetic_sample demo` from the repository.
 """
 
 from __future__ import annotations
@@ -33,10 +34,11 @@ from pipelines.settings import Settings, SettingsError, load_settings
 # Runs started from the command line write their own report; the run-report sensors
 # (pipelines/sensors.py) leave them alone.
 CLI_RUN_TAG = {"sendkpi/launched_by": "cli"}
+# Runs the CLI puts on a running service's queue: the service reports them (it runs them).
+SERVICE_QUEUE_RUN_TAG = {"sendkpi/launched_by": "cli-via-service"}
 
 
 def _instance():
-    import os
 
     import dagster as dg
 
@@ -46,16 +48,9 @@ def _instance():
 
 def materialise(settings: Settings, quarter: str | None = None, full_refresh: bool = False) -> int:
     """Every quarter's files (the default) or one quarter's, then marts and publishing. With
-    nothing changed since the last published run (files, settings, code), nothing to do."""
-    import dagster as dg
-
-    from pipelines.definitions import defs
+    nothing changed since the last published run (files, settings, code), nothing to do.
+    Where `sendkpi serve` runs for this data folder, the run joins its queue."""
     from pipelines.fingerprint import unchanged_since_published
-    from pipelines.partitions import all_quarters_tags
-    from pipelines.progress import terminal_progress_logger
-    from pipelines.releases import current_name
-    from pipelines.run_report import files_sentence, published_in, summarise_run, write_run_report
-
     if not quarter and not full_refresh:
         last_run = unchanged_since_published(settings)
         if last_run:
@@ -70,23 +65,35 @@ def materialise(settings: Settings, quarter: str | None = None, full_refresh: bo
         f"Materialising {scope_text} for LA {settings.home_la}: raw files from {settings.raw_dir}, "
         f"DfE files from {settings.benchmarks_dir}"
     )
-    # Dagster's console log stays quiet (warnings); the progress logger says which step and how far.
-    job = defs.resolve_job_def("refresh_all").with_logger_defs(
-        {"console": dg.colored_console_logger, "progress": terminal_progress_logger}
-    )
-    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}, "progress": {}}}
-    scope = {"partition_key": quarter} if quarter else {"tags": all_quarters_tags()}
-    scope["tags"] = {**scope.get("tags", {}), **CLI_RUN_TAG}
-    result = job.execute_in_process(instance=_instance(), run_config=quiet, raise_on_error=False, **scope)
-    published = published_in(result.all_events)
-    summary = summarise_run(result.all_events, published)
+    # Imported after the nothing-changed check: that answer should come without loading Dagster.
+    from pipelines.releases import current_name
+    from pipelines.run_queue import SubmitError, running_service
+    from pipelines.run_report import files_sentence, published_in, summarise_run, write_run_report
+
+    service = running_service(settings)
+    try:
+        run_id, events, success = _through_service(service, quarter) if service else _in_process(quarter)
+    except SubmitError as error:
+        print(f"The service at {service.home}: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        if service is None:
+            raise
+        print("Stopped following the run: it goes on in the service (see the Dagster UI).", file=sys.stderr)
+        return 130
+    published = published_in(events)
+    summary = summarise_run(events, published)
     files = summary["files"]
     if files:
         print(f"Extract files: {files_sentence(files)}")
     for reason in summary["reasons"] + summary["problems"]:
         print(f"  {reason}", file=sys.stderr)
     try:
-        report = write_run_report(settings, result.run_id, result.all_events, published)
+        report = (
+            f"written by the service into {settings.run_reports_dir}"
+            if service
+            else write_run_report(settings, run_id, events, published)
+        )
     except OSError as error:  # a full disk, a read-only folder: say so, the run's outcome stands
         report = (
             f"not written ({error.strerror or error}: {getattr(error, 'filename', None) or settings.run_reports_dir})"
@@ -105,7 +112,50 @@ def materialise(settings: Settings, quarter: str | None = None, full_refresh: bo
     else:
         print("Nothing was published: the last published marts are unchanged.", file=sys.stderr)
     print(f"Run report: {report}")
-    return 0 if published and result.success else 1
+    return 0 if published and success else 1
+
+
+def _in_process(quarter: str | None) -> tuple[str, list, bool]:
+    """The run in this process (no service running), holding the warehouse's writer slot."""
+    import dagster as dg
+
+    from pipelines.definitions import defs
+    from pipelines.partitions import all_quarters_tags, register_quarters
+    from pipelines.progress import terminal_progress_logger
+
+    # Dagster's console log stays quiet (warnings); the progress logger says which step and how far.
+    job = defs.resolve_job_def("refresh_all").with_logger_defs(
+        {"console": dg.colored_console_logger, "progress": terminal_progress_logger}
+    )
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}, "progress": {}}}
+    instance = _instance()
+    register_quarters(instance)
+    scope = {"partition_key": quarter} if quarter else {"tags": all_quarters_tags(instance)}
+    scope["tags"] = {**scope.get("tags", {}), **CLI_RUN_TAG}
+    result = job.execute_in_process(instance=instance, run_config=quiet, raise_on_error=False, **scope)
+    return result.run_id, result.all_events, result.success
+
+
+def _through_service(service, quarter: str | None) -> tuple[str, list, bool]:
+    """The run submitted to the running service's queue and followed to its end; the
+    service's report sensor writes its run report."""
+    import dagster as dg
+
+    from pipelines.partitions import all_quarters_tags, register_quarters
+    from pipelines.run_queue import follow, queue_is_served, run_events, service_instance, submit
+
+    with service_instance(service) as instance:
+        if not queue_is_served(instance):
+            print("The service's daemon has not beaten lately: the run waits until it dequeues it.", file=sys.stderr)
+        register_quarters(instance)
+        tags = {"dagster/partition": quarter} if quarter else all_quarters_tags(instance)
+        run_id = submit(service, {**tags, **SERVICE_QUEUE_RUN_TAG})
+        print(
+            f"Submitted to the service's run queue as run {run_id[:8]} (Dagster home {service.home}); "
+            "following it (Ctrl-C stops following, not the run)."
+        )
+        run = follow(instance, run_id)
+        return run_id, run_events(instance, run_id), run.status == dg.DagsterRunStatus.SUCCESS
 
 
 RETURNS_BY_FOLDER = {returns.folder: returns for returns in RETURN_FOLDERS}
@@ -191,36 +241,6 @@ def prepare() -> int:
 
     parsed = prepare_manifest()
     print(f"dbt manifest {'written' if parsed else 'already current'}: {sendkpi_dbt_project.manifest_path}")
-    return 0
-
-
-def demo(settings: Settings) -> int:
-    """The sample, materialised, and its scorecard. On the bundled sample with no comparator
-    group set, the sample's own group is used, so the demo shows one."""
-    from pipelines.sample_data import SAMPLE_COMPARATOR_GROUPS
-
-    if settings.uses_sample_benchmarks and not settings.comparator_groups:
-        os.environ["SENDKPI_COMPARATOR_GROUPS"] = SAMPLE_COMPARATOR_GROUPS
-        print(f"Demo comparator group (synthetic authorities): {SAMPLE_COMPARATOR_GROUPS}")
-    return sample(settings) or materialise(settings) or scorecard(settings)
-
-
-def sample(settings: Settings) -> int:
-    from pipelines.ingest.keys import only_bundled_sample_extracts
-    from pipelines.sample_data import write_sample_benchmarks, write_sample_extracts
-
-    if not only_bundled_sample_extracts(settings):
-        print(
-            f"{settings.raw_dir} holds real extracts: the synthetic sample is not mixed with them. "
-            "Run the demo with SENDKPI_DATA_DIR set to another folder.",
-            file=sys.stderr,
-        )
-        return 1
-    extracts = write_sample_extracts(settings.raw_dir)
-    print(f"Synthetic sample: {len(extracts)} extract files in {settings.raw_dir}")
-    if settings.uses_sample_benchmarks:
-        benchmarks = write_sample_benchmarks(settings.benchmarks_dir)
-        print(f"Synthetic DfE-layout benchmarks: {len(benchmarks)} files in {settings.benchmarks_dir}")
     return 0
 
 
@@ -348,12 +368,12 @@ def docs(check: bool) -> int:
 
 
 def _checked_quarter(text: str | None) -> str | None:
-    from pipelines.partitions import FINANCIAL_QUARTERS
+    from pipelines.partitions import quarters_to_date
 
     if text is None:
         return None
     quarter = FinancialQuarter.find_in(text)
-    if quarter is None or quarter.label not in FINANCIAL_QUARTERS.get_partition_keys():
+    if quarter is None or quarter.label not in quarters_to_date():
         raise SettingsError(f"--quarter {text!r} is not a financial quarter the warehouse covers (like 2023-24_Q2)")
     return quarter.label
 
@@ -389,8 +409,6 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("prepare", help="parse the dbt project into its manifest if it changed (make install does)")
     generate = commands.add_parser("docs", help="regenerate the column tables and dbt sources from the contracts")
     generate.add_argument("--check", action="store_true", help="only report files that differ from the contracts")
-    commands.add_parser("sample", help="write the synthetic sample into the data folder")
-    commands.add_parser("demo", help="sample + materialise + scorecard")
     benchmarks = commands.add_parser("benchmarks", help="DfE published data: fetch")
     benchmarks.add_subparsers(dest="benchmarks_command", required=True).add_parser(
         "fetch", help="download DfE's current releases from the EES API into raw/benchmarks, checked"
@@ -424,11 +442,7 @@ def main(argv: list[str] | None = None) -> int:
             from pipelines.service import serve
 
             return serve(settings, arguments.host, arguments.port)
-        if arguments.command == "sample":
-            return sample(settings)
-        if arguments.command == "benchmarks":
-            return benchmarks_fetch(settings)
-        return demo(settings)
+        return benchmarks_fetch(settings)
     except SettingsError as error:
         print(f"Settings: {error}", file=sys.stderr)
         return 2

@@ -14,6 +14,7 @@ from pipelines.resources import build_resources
 from pipelines.schedules import nightly_refresh
 from pipelines.sensors import (
     new_extract_files,
+    new_financial_quarters,
     report_failed_run,
     report_successful_run,
 )
@@ -37,6 +38,6 @@ defs = dg.Definitions(
     asset_checks=EXTRACT_CHECKS,
     jobs=[refresh_all, fetch_dfe_releases],
     schedules=[nightly_refresh, monthly_dfe_fetch],
-    sensors=[new_extract_files, *RUN_REPORT_SENSORS],
+    sensors=[new_extract_files, new_financial_quarters, *RUN_REPORT_SENSORS],
     resources=build_resources(),
 )

@@ -28,5 +28,5 @@ def nightly_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg
         return dg.SkipReason(f"Nothing changed since run {last_run} published: no load, no dbt model to run")
     return dg.RunRequest(
         run_key=f"nightly-{context.scheduled_execution_time:%Y-%m-%d}",
-        tags=all_quarters_tags(),
+        tags=all_quarters_tags(context.instance),
     )

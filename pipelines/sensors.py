@@ -12,7 +12,13 @@ from pipelines.ingest.drop_zone import survey
 from pipelines.ingest.files import file_sha256
 from pipelines.jobs import refresh_all
 from pipelines.notify import notify_run
-from pipelines.partitions import FINANCIAL_QUARTERS, all_quarters_tags, range_tags
+from pipelines.partitions import (
+    FINANCIAL_QUARTERS,
+    quarters_to_date,
+    range_tags,
+    register_quarters,
+    unregistered_quarters,
+)
 from pipelines.periods import FinancialQuarter
 from pipelines.run_report import published_in, summarise_run, write_run_report
 from pipelines.settings import Settings, load_settings
@@ -35,14 +41,13 @@ def changed_files(previous: dict[str, str], current: dict[str, str]) -> dict[str
     return {path: sha for path, sha in current.items() if previous.get(path) != sha}
 
 
-def run_request_for(changed: dict[str, str]) -> dg.RunRequest:
+def run_request_for(changed: dict[str, str], known: list[str]) -> dg.RunRequest:
     """One run (one writer) from the earliest to the latest changed quarter; a file with no
-    quarter in its name, or one outside the partitions, makes it a run over all quarters."""
-    known = FINANCIAL_QUARTERS.get_partition_keys()
+    quarter in its name, or one outside the known quarters, makes it a run over all of them."""
     quarters = [FinancialQuarter.find_in(path.rsplit("/", 1)[-1]) for path in changed]
     labels = sorted({quarter.label for quarter in quarters if quarter is not None})
     whole = any(quarter is None for quarter in quarters) or not set(labels) <= set(known)
-    tags = all_quarters_tags() if whole else range_tags(labels[0], labels[-1])
+    tags = range_tags(known[0], known[-1]) if whole else range_tags(labels[0], labels[-1])
     run_key = hashlib.sha256(json.dumps(sorted(changed.items())).encode()).hexdigest()
     return dg.RunRequest(run_key=run_key, tags=tags)
 
@@ -60,7 +65,20 @@ def new_extract_files(context: dg.SensorEvaluationContext):
     context.update_cursor(json.dumps(current, sort_keys=True))
     if not changed:
         return dg.SkipReason("no new or changed extract files")
-    return run_request_for(changed)
+    register_quarters(context.instance)
+    return run_request_for(changed, quarters_to_date())
+
+
+@dg.sensor(
+    minimum_interval_seconds=3600,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Adds each new financial quarter to the partitions on its first day (a service left running does not keep the quarters of the day it started)",
+)
+def new_financial_quarters(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+    missing = unregistered_quarters(context.instance)
+    if not missing:
+        return dg.SkipReason("every quarter to date is a partition")
+    return dg.SensorResult(dynamic_partitions_requests=[FINANCIAL_QUARTERS.build_add_request(missing)])
 
 
 def _write_report(context: dg.RunStatusSensorContext) -> dg.SkipReason | None:

@@ -12,6 +12,7 @@ container definition (docs/operations.md, "Running it as a service").
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -26,6 +27,9 @@ from pipelines.settings import PROJECT_ROOT, Settings
 BASE_INSTANCE = PROJECT_ROOT / "dagster.yaml"
 POSTGRES_URL_VARIABLE = "SENDKPI_POSTGRES_URL"
 CODE_LOCATION = "pipelines.definitions"
+# Written into DAGSTER_HOME while the service runs: `sendkpi materialise` reads it to submit
+# its run to this service's queue (pipelines/run_queue.py).
+SERVICE_FILE = "sendkpi_service.json"
 
 
 def postgres_driver_url(url: str) -> str:
@@ -64,15 +68,15 @@ def write_instance(home: Path) -> Path:
     return path
 
 
-def _tool(name: str) -> str:
+def tool(name: str) -> str:
     beside = Path(sys.executable).parent / name
     return str(beside) if beside.exists() else name
 
 
 def service_commands(host: str, port: int, code_location: str = CODE_LOCATION) -> dict[str, list[str]]:
     return {
-        "webserver": [_tool("dagster-webserver"), "-m", code_location, "-h", host, "-p", str(port)],
-        "daemon": [_tool("dagster-daemon"), "run", "-m", code_location],
+        "webserver": [tool("dagster-webserver"), "-m", code_location, "-h", host, "-p", str(port)],
+        "daemon": [tool("dagster-daemon"), "run", "-m", code_location],
     }
 
 
@@ -99,6 +103,8 @@ def serve(settings: Settings, host: str, port: int, code_location: str = CODE_LO
         name: subprocess.Popen(command, env=environment, cwd=PROJECT_ROOT)
         for name, command in service_commands(host, port, code_location).items()
     }
+    service_file = home / SERVICE_FILE
+    service_file.write_text(json.dumps({"code_location": code_location, "pid": os.getpid()}), encoding="utf-8")
     stopping = False
 
     def stop(_signal_number, _frame) -> None:
@@ -120,6 +126,7 @@ def serve(settings: Settings, host: str, port: int, code_location: str = CODE_LO
                 process.kill()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        service_file.unlink(missing_ok=True)
     exited = [name for name, process in processes.items() if process.returncode not in (0, -signal.SIGTERM)]
     if exited and not stopping:
         print(f"Stopped: the {' and the '.join(exited)} exited", file=sys.stderr)

@@ -11,14 +11,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.sample_data import (
+from pipelines.settings import Settings
+from schemas import EXTRACTS
+from synthetic_sample import (
     SAMPLE_COMPARATOR_GROUPS,
     SAMPLE_PERIODS,
     write_sample_benchmarks,
     write_sample_extracts,
 )
-from pipelines.settings import Settings
-from schemas import EXTRACTS
 
 # The synthetic sample holds one file per quarterly case extract and quarter.
 SAMPLE_EXTRACT_FILES = len(EXTRACTS) * len(SAMPLE_PERIODS)
@@ -96,8 +96,9 @@ def run_pipeline(
         SENDKPI_PSEUDONYMISATION_KEY_FILE=None,
         SENDKPI_COMPARATOR_GROUPS=comparator_groups,
     ):
+        instance = dg.DagsterInstance.ephemeral()
         result = defs.resolve_job_def("refresh_all").execute_in_process(
-            instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, tags=all_quarters_tags()
+            instance=instance, raise_on_error=False, tags=all_quarters_tags(instance)
         )
     return PipelineRun(data_dir, benchmarks_dir, result.success, result)
 

@@ -22,7 +22,9 @@ EVERY_MINUTE_SCHEDULE = "every_minute_test"
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 def every_minute(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    return dg.RunRequest(run_key=f"minute-{context.scheduled_execution_time:%H%M}", tags=all_quarters_tags())
+    return dg.RunRequest(
+        run_key=f"minute-{context.scheduled_execution_time:%H%M}", tags=all_quarters_tags(context.instance)
+    )
 
 
 defs = dg.Definitions(

@@ -22,8 +22,8 @@ from pipelines import cli
 from pipelines.fetch import FetchError, fetch_benchmarks
 from pipelines.ingest.dfe import recognise
 from pipelines.ingest.files import file_sha256
-from pipelines.sample_data import write_sample_benchmarks
 from pipelines.settings import CONFIG_FILE, DEFAULT_EES_API_URL, SettingsError, load_settings
+from synthetic_sample import write_sample_benchmarks
 from tests.conftest import environment
 
 # Hand-written API answers (JSON) live in the repository; the CSV bodies are built per test

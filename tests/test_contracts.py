@@ -13,17 +13,17 @@ import yaml
 
 from pipelines.contract_docs import DBT_SOURCES, DOCS, docs_table, stale_files
 from pipelines.ingest.loader import cast_sql
-from pipelines.sample_data import ADVICE_COLUMNS, REQUEST_COLUMNS
-from pipelines.sample_indicators import (
+from schemas import CONTRACTS, EHC_REQUESTS
+from schemas.contract import Column
+from schemas.validation import pandera_schema, rule_verdicts, validate_query
+from synthetic_sample.ehc_extracts import ADVICE_COLUMNS, REQUEST_COLUMNS
+from synthetic_sample.indicator_extracts import (
     ANNUAL_REVIEW_COLUMNS,
     CME_COLUMNS,
     EXCLUSION_COLUMNS,
     NEET_COLUMNS,
     SCHOOL_CENSUS_COLUMNS,
 )
-from schemas import CONTRACTS, EHC_REQUESTS
-from schemas.contract import Column
-from schemas.validation import pandera_schema, rule_verdicts, validate_query
 
 _DUCKDB_TYPES = {"VARCHAR": "VARCHAR", "DATE": "DATE", "INTEGER": "INTEGER", "DOUBLE": "DOUBLE"}
 

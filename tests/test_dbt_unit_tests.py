@@ -15,7 +15,7 @@ import dagster as dg
 import pytest
 import yaml
 
-from pipelines.sample_data import write_sample_benchmarks
+from synthetic_sample import write_sample_benchmarks
 from tests.dbt_helpers import DBT_PROJECT_DIR as DBT_PROJECT
 from tests.dbt_helpers import run_dbt
 
@@ -48,11 +48,12 @@ def empty_models(tmp_path_factory) -> Path:
         selection=dg.AssetSelection.groups("ingest", "benchmarks", "finance"),
         executor_def=dg.in_process_executor,
     )
+    instance = dg.DagsterInstance.ephemeral()
     with environment(SENDKPI_DATA_DIR=str(work), SENDKPI_BENCHMARKS_DIR=str(work / "benchmarks")):
         result = (
             dg.Definitions.merge(defs, dg.Definitions(jobs=[ingest_only]))
             .resolve_job_def("ingest_only")
-            .execute_in_process(instance=dg.DagsterInstance.ephemeral(), tags=all_quarters_tags())
+            .execute_in_process(instance=instance, tags=all_quarters_tags(instance))
         )
     assert result.success
     for arguments in (["seed"], ["run", "--empty"]):
@@ -94,3 +95,19 @@ def test_every_mart_has_an_enforced_contract_with_a_type_for_every_column():
         assert model.get("config", {}).get("contract", {}).get("enforced") is True, sql.stem
         untyped = [column["name"] for column in model["columns"] if not column.get("data_type")]
         assert model["columns"] and not untyped, (sql.stem, untyped)
+
+
+def test_every_mart_contract_lists_the_columns_in_the_order_its_model_selects_them(empty_models: Path):
+    """dbt creates a contracted table in its contract's column order, not the model's: a
+    contract listing columns in another order silently moves the published columns (readers by
+    position break). The model's own order comes from DuckDB describing its compiled SQL."""
+    import duckdb
+
+    compiled = {path.stem: path for path in (empty_models / "target" / "compiled").rglob("marts/*.sql")}
+    marts = sorted((DBT_PROJECT / "models" / "marts").glob("*.sql"))
+    assert marts and {sql.stem for sql in marts} <= set(compiled)
+    with duckdb.connect(str(empty_models / "build" / "warehouse_build.duckdb"), read_only=True) as connection:
+        for sql in marts:
+            model = yaml.safe_load(sql.with_suffix(".yml").read_text(encoding="utf-8"))["models"][0]
+            selected = [row[0] for row in connection.execute(f"describe {compiled[sql.stem].read_text()}").fetchall()]
+            assert [column["name"] for column in model["columns"]] == selected, sql.stem

@@ -18,7 +18,8 @@ import pandas as pd
 import pytest
 
 from pipelines.ingest.dfe import CANONICAL_TABLES, LAYOUTS, load_published_folder, recognise
-from pipelines.sample_benchmarks_indicators import (
+from synthetic_sample import HOME_LA_OLD_CODE, write_sample_benchmarks
+from synthetic_sample.indicator_benchmarks import (
     CME_CONFIDENTIAL_CELL,
     CME_LOW_CELL,
     EXCLUSION_RATES,
@@ -29,7 +30,6 @@ from pipelines.sample_benchmarks_indicators import (
     NEET_CONFIDENTIAL_ROW,
     PHASE_LABELS,
 )
-from pipelines.sample_data import HOME_LA_OLD_CODE, write_sample_benchmarks
 from tests.conftest import PipelineRun
 from tests.dbt_helpers import run_dbt
 

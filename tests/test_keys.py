@@ -16,8 +16,8 @@ from pipelines.ingest.keys import (
     only_bundled_sample_extracts,
     pseudonymisation_key,
 )
-from pipelines.sample_data import write_sample_extracts
 from pipelines.settings import DEMO_PSEUDONYMISATION_KEY, SettingsError, load_settings
+from synthetic_sample import write_sample_extracts
 from tests.conftest import environment, sample_settings
 
 STRONG_KEY = "q8Vf-2LmZ0pX7sRt9wKcYb4N"

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from pipelines import releases
-from pipelines.sample_data import SAMPLE_COMPARATOR_GROUPS
 from pipelines.settings import Settings
+from synthetic_sample import SAMPLE_COMPARATOR_GROUPS
 from tests.conftest import PipelineRun, environment, sample_settings
 
 

@@ -9,8 +9,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines import sample_data
-from pipelines.sample_data import HOME_LA_OLD_CODE, SAMPLE_PERIODS, write_sample_benchmarks, write_sample_extracts
+from schemas.ehc_requests import EXCEPTION_REASONS
+from synthetic_sample import (
+    HOME_LA_NEW_CODE,
+    HOME_LA_OLD_CODE,
+    SAMPLE_PERIODS,
+    authorities,
+    ehc_benchmarks,
+    write_sample_benchmarks,
+    write_sample_extracts,
+)
+from synthetic_sample.common import quarter_bounds
 
 REPO = Path(__file__).resolve().parents[1]
 DFE = REPO.parent / "shared" / "data" / "dfe"
@@ -100,7 +109,7 @@ def test_every_file_is_labelled_synthetic(tmp_path):
 def test_sample_periods_are_the_twelve_financial_quarters():
     assert len(SAMPLE_PERIODS) == 12
     assert SAMPLE_PERIODS[0] == "2021-22_Q1" and SAMPLE_PERIODS[-1] == "2023-24_Q4"
-    assert sample_data._quarter_bounds("2021-22_Q4") == (pd.Timestamp("2022-01-01"), pd.Timestamp("2022-03-31"))
+    assert quarter_bounds("2021-22_Q4") == (pd.Timestamp("2022-01-01"), pd.Timestamp("2022-03-31"))
 
 
 # --- local extracts -------------------------------------------------------------------------
@@ -127,7 +136,7 @@ def test_each_file_holds_cases_open_during_its_quarter_with_no_future_dates(
     raw_dir, extract, key, date_columns, first_date, closed
 ):
     for period, frame in _quarter_files(raw_dir, extract):
-        start, end = sample_data._quarter_bounds(period)
+        start, end = quarter_bounds(period)
         assert frame[key].is_unique, period
         dates = _dates(frame, date_columns)
         assert (dates.isna() | (dates <= end)).all().all(), f"{period}: a date after the quarter end"
@@ -150,7 +159,7 @@ def test_request_rows_are_internally_consistent(raw_dir):
         assert not (dates["decision_date"] < dates["request_received_date"]).any(), period
         assert not (dates["assessment_outcome_date"] < dates["decision_date"]).any(), period
         assert frame["decision"].isin(["", "assess", "not_assess", "withdrawn"]).all()
-        assert frame["exception_reason"].isin(["", *sample_data.EXCEPTION_REASONS]).all()
+        assert frame["exception_reason"].isin(["", *EXCEPTION_REASONS]).all()
         assert frame["age_at_request"].astype(int).between(0, 25).all()
         assert frame["request_id"].str.fullmatch(r"REQ-\d{6}").all()
         assert frame["child_id"].str.fullmatch(r"CHD-\d{6}").all()
@@ -348,7 +357,7 @@ def test_assessment_and_annual_review_files_are_headline_rows_with_consistent_co
     filled = assessments[assessments["assess_not_issued"] != "x"]
     decided = filled["outcome_decision_within_time"].astype(int) + filled["outcome_decision_over_time"].astype(int)
     assert (decided == filled["assess_not_issued"].astype(int)).all()
-    unfilled = [c for c in assessments.columns[12:] if c not in sample_data.ASSESSMENT_COUNT_COLUMNS]
+    unfilled = [c for c in assessments.columns[12:] if c not in ehc_benchmarks.ASSESSMENT_COUNT_COLUMNS]
     assert (assessments[[c for c in unfilled if c != "outcome_decision_within_time_pc"]] == "x").all().all()
     # Annual reviews nest as DfE's do.
     n = reviews.iloc[:, 12:].apply(pd.to_numeric, errors="coerce")
@@ -367,8 +376,8 @@ def test_quirks_loaders_must_meet(benchmarks_dir):
     requests = _read(benchmarks_dir / "ehcp_synthetic" / "requests_synthetic.csv")
     timeliness = _read(benchmarks_dir / "ehcp_synthetic" / "timeliness_20_week_synthetic.csv")
     years = requests.groupby("old_la_code")["time_period"].apply(set)
-    assert years[sample_data.NEW_LA] == {"2021", "2022", "2023"}
-    assert years[sample_data.TERMINATED_LA] == {"2019", "2020"}
+    assert years[authorities.NEW_LA] == {"2021", "2022", "2023"}
+    assert years[authorities.TERMINATED_LA] == {"2019", "2020"}
     unavailable = requests[(requests["old_la_code"] == "971") & (requests["time_period"] == "2022")]
     assert (unavailable["requests_received_in_year"] == "x").all()
     assert (requests["requests_withdrawn"] == "c").sum() >= 1
@@ -380,11 +389,11 @@ def test_quirks_loaders_must_meet(benchmarks_dir):
 
 def test_home_neighbours_include_the_new_and_the_unavailable_authority(benchmarks_dir):
     sn = _read(benchmarks_dir / "reference" / "sn_model_synthetic_wide.csv")
-    assert sn["old_la_code"].is_unique and sample_data.TERMINATED_LA not in set(sn["old_la_code"])
+    assert sn["old_la_code"].is_unique and authorities.TERMINATED_LA not in set(sn["old_la_code"])
     home = sn[sn["old_la_code"] == HOME_LA_OLD_CODE].iloc[0]
     neighbours = [home[f"SN_{n}"] for n in range(1, 11)]
     assert len(set(neighbours)) == 10 and HOME_LA_OLD_CODE not in neighbours
-    assert {sample_data.NEW_LA, "971"} <= set(neighbours)
+    assert {authorities.NEW_LA, "971"} <= set(neighbours)
     assert set(home[[f"SN_{n}P" for n in range(1, 11)]]) <= {"Very close", "Close ", "Somewhat close"}
     assert (home["region_name"], home["region_ind"]) == ("West Midlands", "8")
 
@@ -431,11 +440,77 @@ def test_home_assessment_counts_agree_with_the_extracts(raw_dir, benchmarks_dir)
 
 def test_reference_files_describe_the_boundary_change(benchmarks_dir):
     las = _read(benchmarks_dir / "reference" / "las_synthetic.csv").set_index("old_la_code")
-    assert las.loc[sample_data.TERMINATED_LA, "status"] == "terminated"
-    assert las.loc[sample_data.TERMINATED_LA, "date_of_termination"] == "31/03/2021"
-    assert las.loc[sample_data.NEW_LA, "date_of_operation"] == "01/04/2021"
-    assert las.loc[HOME_LA_OLD_CODE, "new_la_code"] == sample_data.HOME_LA_NEW_CODE
+    assert las.loc[authorities.TERMINATED_LA, "status"] == "terminated"
+    assert las.loc[authorities.TERMINATED_LA, "date_of_termination"] == "31/03/2021"
+    assert las.loc[authorities.NEW_LA, "date_of_operation"] == "01/04/2021"
+    assert las.loc[HOME_LA_OLD_CODE, "new_la_code"] == HOME_LA_NEW_CODE
     assert las["la_name"].str.endswith(" (synthetic)").all()
     hierarchy = _read(benchmarks_dir / "reference" / "region_la_hierarchy_synthetic.csv")
     assert hierarchy["region_code"].nunique() == 9
     assert set(hierarchy["old_la_code"]) == set(las.index)
+
+
+# --- the sample is outside the product ----------------------------------------------------------
+
+
+def test_the_checksum_list_the_product_recognises_the_sample_by_is_what_the_generator_writes(raw_dir):
+    """pipelines/ingest/bundled_sample_checksums.txt must follow the generator: when this fails,
+    run `python -m synthetic_sample checksums` and commit the list."""
+    from pipelines.ingest.files import file_sha256
+    from pipelines.ingest.keys import BUNDLED_SAMPLE_CHECKSUMS
+
+    written = {path.relative_to(raw_dir).as_posix(): file_sha256(path) for path in raw_dir.rglob("*") if path.is_file()}
+    listed = {}
+    for line in BUNDLED_SAMPLE_CHECKSUMS.read_text(encoding="utf-8").splitlines():
+        checksum, path = line.split("  ", 1)
+        listed[path] = checksum
+    assert listed == written
+
+
+def _imported_modules(path: Path) -> set[str]:
+    import ast
+
+    modules = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            modules.add(node.module)
+    return modules
+
+
+def test_no_product_module_imports_the_sample_and_the_product_wheel_leaves_it_out():
+    import tomllib
+
+    from setuptools import find_packages
+
+    product_files = [path for package in ("pipelines", "schemas") for path in (REPO / package).rglob("*.py")]
+    importing_the_sample = [
+        path.relative_to(REPO).as_posix()
+        for path in product_files
+        if any(module.split(".")[0] == "synthetic_sample" for module in _imported_modules(path))
+    ]
+    assert importing_the_sample == []
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    shipped = find_packages(where=REPO, include=pyproject["tool"]["setuptools"]["packages"]["find"]["include"])
+    assert "pipelines" in shipped and "schemas" in shipped
+    assert not [package for package in shipped if package.startswith(("synthetic_sample", "tests", "benchmarks"))]
+    with pytest.raises(ModuleNotFoundError):
+        __import__("pipelines.sample_data")
+
+
+def test_the_sample_modules_import_each_other_without_a_circle():
+    """Each module of the sample imports only modules listed before it here (a topological order)."""
+    order = ["common", "authorities", "ehc_extracts", "dsg_returns", "indicator_extracts", "ehc_benchmarks"]
+    order += ["indicator_benchmarks", "__init__", "__main__"]
+    package = REPO / "synthetic_sample"
+    assert sorted(order) == sorted(path.stem for path in package.glob("*.py"))
+    for position, name in enumerate(order):
+        imported = {
+            module.split(".")[1] if module.count(".") else "__init__"
+            for module in _imported_modules(package / f"{name}.py")
+            if module.split(".")[0] == "synthetic_sample"
+        }
+        assert imported <= set(order[:position]), (
+            f"synthetic_sample/{name}.py imports {imported - set(order[:position])}"
+        )

@@ -1,4 +1,4 @@
-"""The synthetic indicator sample (pipelines/sample_indicators.py): it loads cleanly through
+"""The synthetic indicator sample (synthetic_sample/indicator_extracts.py): it loads cleanly through
 the real loaders, is deterministic, looks like the real thing, and reproduces seed 004.
 
 Seed 004's figures are counted here straight from the raw files with pandas."""
@@ -14,10 +14,10 @@ import pytest
 
 from pipelines.ingest.extracts import load_extract_folder
 from pipelines.ingest.returns import NEET, SCHOOL_CENSUS, load_returns_folder
-from pipelines.sample_data import SAMPLE_PERIODS, _quarter_bounds
-from pipelines.sample_indicators import write_sample_indicator_extracts
 from pipelines.warehouse import ensure_raw_tables
 from schemas import EXTRACTS
+from synthetic_sample.common import SAMPLE_PERIODS, quarter_bounds
+from synthetic_sample.indicator_extracts import write_sample_indicator_extracts
 
 KEY = "test-key-for-the-sample-indicators"
 QUARTERLY = ["annual_reviews", "exclusions", "children_missing_education"]
@@ -170,7 +170,7 @@ def test_annual_reviews_plans_grow_and_the_backlog_grows_then_shrinks(raw_dir):
     plans = [len(frame) for frame in files.values()]
     assert 2_400 <= plans[0] <= 2_700 and 3_300 <= plans[-1] <= 3_600
     assert plans == sorted(plans)
-    overdue = [_overdue(frame, _quarter_bounds(period)[1]) for period, frame in files.items()]
+    overdue = [_overdue(frame, quarter_bounds(period)[1]) for period, frame in files.items()]
     peak = overdue.index(max(overdue))
     assert 3 <= peak <= 8
     assert max(overdue) > 2.5 * overdue[0] and max(overdue) > 2.5 * overdue[-1]
@@ -193,7 +193,7 @@ def test_annual_reviews_some_early_most_on_time_a_sizeable_share_late(raw_dir):
 def test_the_overdue_boundary_is_exercised_in_every_quarter(raw_dir):
     """Reviews not held and due on the quarter's last day (not yet overdue) and the day before."""
     for period, frame in _quarter_files(raw_dir, "annual_reviews").items():
-        end = _quarter_bounds(period)[1]
+        end = quarter_bounds(period)[1]
         waiting = _date(frame.loc[frame["review_held_date"] == "", "next_review_due_date"])
         assert (waiting == end).any() and (waiting == end - pd.Timedelta(days=1)).any(), period
 
@@ -230,7 +230,7 @@ def test_exclusions_follow_the_school_year(raw_dir):
     early_july = (every["start"].dt.month == 7) & (every["start"].dt.day <= 20)
     assert 0 < late_july.sum() < 0.1 * early_july.sum()
     for period, frame in _quarter_files(raw_dir, "exclusions").items():
-        start, end = _quarter_bounds(period)
+        start, end = quarter_bounds(period)
         assert _date(frame["start_date"]).between(start, end).all(), period
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,7 +13,14 @@ import pytest
 
 from pipelines.assets.ingest import quarters_of_run
 from pipelines.definitions import defs
-from pipelines.partitions import FINANCIAL_QUARTERS, RANGE_END_TAG, RANGE_START_TAG, financial_quarter_keys
+from pipelines.partitions import (
+    FINANCIAL_QUARTERS,
+    RANGE_END_TAG,
+    RANGE_START_TAG,
+    financial_quarter_keys,
+    quarters_to_date,
+    register_quarters,
+)
 from pipelines.periods import FinancialQuarter
 from pipelines.sensors import new_extract_files
 from tests.conftest import SAMPLE_EXTRACT_FILES, environment
@@ -44,13 +51,35 @@ def test_quarter_keys_run_in_order_across_financial_years():
 
 
 def test_partitions_cover_the_first_quarter_setting_to_today():
-    keys = FINANCIAL_QUARTERS.get_partition_keys()
+    keys = quarters_to_date()
     assert keys[0] == "2014-15_Q1"
     assert keys[-1] == FinancialQuarter.containing(datetime.now().date()).label
 
 
+def test_a_new_quarter_becomes_a_partition_on_its_first_day_without_reloading_the_code():
+    """The partitions are not frozen at import: the same loaded code gains 2026-27_Q2 on 1 July."""
+    instance = dg.DagsterInstance.ephemeral()
+    added = register_quarters(instance, today=date(2026, 6, 30))
+    assert added[0] == "2014-15_Q1" and added[-1] == "2026-27_Q1"
+    assert register_quarters(instance, today=date(2026, 6, 30)) == []
+    assert register_quarters(instance, today=date(2026, 7, 1)) == ["2026-27_Q2"]
+    keys = FINANCIAL_QUARTERS.get_partition_keys(dynamic_partitions_store=instance)
+    assert keys[-2:] == ["2026-27_Q1", "2026-27_Q2"] and len(keys) == len(set(keys)) == 50
+
+
+def test_the_quarters_sensor_adds_only_the_quarters_the_instance_lacks():
+    from pipelines.sensors import new_financial_quarters
+
+    instance = dg.DagsterInstance.ephemeral()
+    result = new_financial_quarters(dg.build_sensor_context(instance=instance))
+    [request] = result.dynamic_partitions_requests
+    assert list(request.partition_keys) == quarters_to_date()
+    register_quarters(instance)
+    assert isinstance(new_financial_quarters(dg.build_sensor_context(instance=instance)), dg.SkipReason)
+
+
 def test_a_run_over_every_quarter_loads_every_file_and_one_quarter_only_its_own():
-    every = FINANCIAL_QUARTERS.get_partition_keys()
+    every = quarters_to_date()
     assert quarters_of_run(every, every) is None
     assert quarters_of_run(["2023-24_Q2"], every) == {"2023-24_Q2"}
 
@@ -62,10 +91,13 @@ def test_nightly_schedule_runs_at_two_in_london_over_every_quarter(tmp_path: Pat
     when = datetime(2026, 7, 1, 2, 0, tzinfo=ZoneInfo("Europe/London"))
     # A data folder never published: the schedule has work to do (tests/test_incremental.py has
     # the skip when nothing changed), whatever the checkout's own data/ holds.
-    with environment(SENDKPI_DATA_DIR=str(tmp_path)):
-        tick = schedule.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=when))
+    with dg.instance_for_test() as instance, environment(SENDKPI_DATA_DIR=str(tmp_path)):
+        tick = schedule.evaluate_tick(dg.build_schedule_context(instance=instance, scheduled_execution_time=when))
+        # The run names partitions the instance knows: the schedule registered them.
+        registered = FINANCIAL_QUARTERS.get_partition_keys(dynamic_partitions_store=instance)
     request = tick.run_requests[0]
-    keys = FINANCIAL_QUARTERS.get_partition_keys()
+    keys = quarters_to_date()
+    assert registered == keys
     assert (request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]) == (keys[0], keys[-1])
     assert request.run_key == "nightly-2026-07-01"
 
@@ -109,7 +141,7 @@ def test_sensor_spans_changed_quarters_in_one_run_and_whole_range_for_unnamed_fi
             tmp_path / "raw" / "ehc_requests" / "latest export.csv",
         )
         result, _ = _tick(cursor)
-        keys = FINANCIAL_QUARTERS.get_partition_keys()
+        keys = quarters_to_date()
         assert (result.tags[RANGE_START_TAG], result.tags[RANGE_END_TAG]) == (keys[0], keys[-1])
 
 
@@ -133,7 +165,7 @@ def test_run_report_sensors_write_a_report_for_scheduled_runs_and_skip_cli_runs(
         SENDKPI_PSEUDONYMISATION_KEY=None,
     ):
         job = defs.resolve_job_def("refresh_all")
-        scheduled = job.execute_in_process(instance=instance, tags=all_quarters_tags(), raise_on_error=False)
+        scheduled = job.execute_in_process(instance=instance, tags=all_quarters_tags(instance), raise_on_error=False)
         assert scheduled.success
         context = dg.build_run_status_sensor_context(
             sensor_name="report_successful_run",
@@ -148,7 +180,7 @@ def test_run_report_sensors_write_a_report_for_scheduled_runs_and_skip_cli_runs(
         assert "**Published.**" in text and f"{SAMPLE_EXTRACT_FILES} seen, {SAMPLE_EXTRACT_FILES} loaded" in text
 
         cli_run = job.execute_in_process(
-            instance=instance, tags={**all_quarters_tags(), "sendkpi/launched_by": "cli"}, raise_on_error=False
+            instance=instance, tags={**all_quarters_tags(instance), "sendkpi/launched_by": "cli"}, raise_on_error=False
         )
         context = dg.build_run_status_sensor_context(
             sensor_name="report_successful_run",
@@ -180,7 +212,7 @@ def test_a_failed_unattended_run_is_reported_and_emailed(tmp_path: Path, smtp_se
         SENDKPI_NOTIFY_EMAIL_TO="send.team@council.example",
     ):
         failed = defs.resolve_job_def("refresh_all").execute_in_process(
-            instance=instance, tags=all_quarters_tags(), raise_on_error=False
+            instance=instance, tags=all_quarters_tags(instance), raise_on_error=False
         )
         assert not failed.success
         context = dg.build_run_status_sensor_context(

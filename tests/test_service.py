@@ -8,6 +8,7 @@ skips, saying why, where it is missing or cannot be started as the postgres user
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -88,7 +89,6 @@ def test_a_schedule_tick_under_the_daemon_publishes_and_the_history_is_in_postgr
     data_dir = tmp_path / "data"
     benchmarks = write_sample(data_dir)
     home = tmp_path / "dagster_home"
-    web_port = _free_port()
     service_environment = {
         **{name: value for name, value in os.environ.items() if not name.startswith("SENDKPI_")},
         "SENDKPI_DATA_DIR": str(data_dir),
@@ -97,19 +97,7 @@ def test_a_schedule_tick_under_the_daemon_publishes_and_the_history_is_in_postgr
         "SENDKPI_POSTGRES_URL": postgres_url,
         "DAGSTER_HOME": str(home),
     }
-    script = (
-        "import sys; from pipelines.service import serve; from pipelines.settings import load_settings; "
-        f"sys.exit(serve(load_settings(), '127.0.0.1', {web_port}, 'tests.service_location'))"
-    )
-    log = tmp_path / "service.log"
-    with log.open("w") as output:
-        service = subprocess.Popen(
-            [sys.executable, "-c", script],
-            env=service_environment,
-            cwd=PROJECT_ROOT,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
+    service, log, web_port = _start_service(tmp_path, "tests.service_location", service_environment)
     try:
         run = _wait_for_scheduled_run(home, service_environment, service, log, deadline_seconds=420)
         assert run.status == dg.DagsterRunStatus.SUCCESS, f"the scheduled run ended {run.status}"
@@ -122,12 +110,7 @@ def test_a_schedule_tick_under_the_daemon_publishes_and_the_history_is_in_postgr
             history = dict(cursor.fetchall())
         assert history.get(run.run_id) == "SUCCESS", history
     finally:
-        service.send_signal(signal.SIGTERM)
-        try:
-            service.wait(timeout=90)
-        except subprocess.TimeoutExpired:
-            service.kill()
-            service.wait()
+        _stop_service(service)
     assert service.returncode == 0, log.read_text()[-3000:]
 
 
@@ -152,3 +135,112 @@ def _wait_for_scheduled_run(
                 if finished:
                     return finished[-1]
         pytest.fail(f"no scheduled run finished within {deadline_seconds} s:\n{log.read_text()[-4000:]}")
+
+
+def _start_service(tmp_path: Path, code_location: str, extra_environment: dict[str, str]):
+    """`sendkpi serve` (pipelines.service.serve) on a free port, its output in service.log;
+    the process, the log and the port."""
+    web_port = _free_port()
+    script = (
+        "import sys; from pipelines.service import serve; from pipelines.settings import load_settings; "
+        f"sys.exit(serve(load_settings(), '127.0.0.1', {web_port}, {code_location!r}))"
+    )
+    log = tmp_path / "service.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-c", script],
+            env=extra_environment,
+            cwd=PROJECT_ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    return process, log, web_port
+
+
+def _stop_service(service: subprocess.Popen) -> None:
+    service.send_signal(signal.SIGTERM)
+    try:
+        service.wait(timeout=90)
+    except subprocess.TimeoutExpired:
+        service.kill()
+        service.wait()
+
+
+def test_command_line_runs_join_the_services_queue_and_write_one_after_the_other(tmp_path):
+    """With `sendkpi serve` running (SQLite history here), two `sendkpi materialise` started
+    together are both submitted to its queue: both succeed, never at the same time, one saying
+    it waits its turn; the runs are in the service's history and the service reports them."""
+    from pipelines.run_queue import queue_is_served, running_service
+    from pipelines.service import SERVICE_FILE
+    from pipelines.settings import load_settings
+
+    data_dir = tmp_path / "data"
+    benchmarks = write_sample(data_dir)
+    home = tmp_path / "dagster_home"
+    service_environment = {
+        **{name: value for name, value in os.environ.items() if not name.startswith("SENDKPI_")},
+        "SENDKPI_DATA_DIR": str(data_dir),
+        "SENDKPI_BENCHMARKS_DIR": str(benchmarks),
+        "SENDKPI_HOME_LA": "990",
+        "DAGSTER_HOME": str(home),
+    }
+    service, log, _ = _start_service(tmp_path, "tests.queue_location", service_environment)
+    try:
+        ours = {name: value for name, value in service_environment.items() if name.startswith(("SENDKPI_", "DAGSTER_"))}
+        with environment(**ours):
+            give_up = time.monotonic() + 180
+            while True:
+                assert service.poll() is None, log.read_text()[-3000:]
+                found = running_service(load_settings())
+                if found is not None:
+                    with dg.DagsterInstance.from_config(str(home)) as instance:
+                        if queue_is_served(instance):
+                            break
+                assert time.monotonic() < give_up, f"the daemon never beat:\n{log.read_text()[-3000:]}"
+                time.sleep(2)
+        sendkpi = str(Path(sys.executable).parent / "sendkpi")
+        runs = [
+            subprocess.Popen(
+                [sendkpi, "materialise"], env=service_environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            )
+            for _ in range(2)
+        ]
+        outputs = [run.communicate(timeout=900)[0].decode() for run in runs]
+        assert [run.returncode for run in runs] == [0, 0], outputs
+        assert all("Submitted to the service's run queue" in output for output in outputs), outputs
+        assert any("this run waits its turn" in output for output in outputs), outputs
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            records = instance.get_run_records(
+                filters=dg.RunsFilter(tags={"sendkpi/launched_by": "cli-via-service"}), order_by="create_timestamp"
+            )
+            assert [record.dagster_run.status for record in records] == [dg.DagsterRunStatus.SUCCESS] * 2
+            first, second = sorted(records, key=lambda record: record.start_time)
+            assert first.end_time <= second.start_time  # one writer at a time
+        # The service's report sensor writes each run's report (the command line does not).
+        give_up = time.monotonic() + 120
+        while len(list((data_dir / "run_reports").glob("*.md"))) < 2 and time.monotonic() < give_up:
+            time.sleep(3)
+        assert len(list((data_dir / "run_reports").glob("*.md"))) == 2
+    finally:
+        _stop_service(service)
+    assert service.returncode == 0, log.read_text()[-3000:]
+    assert not (home / SERVICE_FILE).exists()
+
+
+def test_no_service_means_the_command_line_runs_in_process(tmp_path):
+    from pipelines.run_queue import running_service
+    from pipelines.service import SERVICE_FILE
+    from pipelines.settings import load_settings
+
+    home = tmp_path / "home"
+    home.mkdir()
+    with environment(DAGSTER_HOME=str(home)):
+        assert running_service(load_settings()) is None
+        # A service that was killed leaves its file behind: its process is gone, so no service.
+        gone = subprocess.Popen([sys.executable, "-c", "pass"])
+        gone.wait()
+        (home / SERVICE_FILE).write_text(json.dumps({"code_location": "pipelines.definitions", "pid": gone.pid}))
+        assert running_service(load_settings()) is None
+        (home / SERVICE_FILE).write_text(json.dumps({"code_location": "pipelines.definitions", "pid": os.getpid()}))
+        found = running_service(load_settings())
+    assert found is not None and found.code_location == "pipelines.definitions" and found.home == home.resolve()

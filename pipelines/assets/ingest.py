@@ -49,7 +49,9 @@ QUARANTINE_KEY = dg.AssetKey([RAW, "quarantine"])
 )
 def local_extracts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     settings = warehouse.settings()
-    quarters = quarters_of_run(context.partition_keys, FINANCIAL_QUARTERS.get_partition_keys())
+    quarters = quarters_of_run(
+        context.partition_keys, FINANCIAL_QUARTERS.get_partition_keys(dynamic_partitions_store=context.instance)
+    )
     if quarters is None:
         # Taken before loading: what this run reads, recorded as published when it publishes.
         record_candidate(settings, context.run_id)

@@ -2,7 +2,8 @@
 
 A run on real extracts without a configured key refuses to start. The public demo key is
 used only when every extract file in the drop zone is, byte for byte, a file of the bundled
-synthetic sample (recognised by content: the generator is deterministic), never because of a
+synthetic sample (recognised by content: the SHA-256 of each file the deterministic generator
+writes is listed in bundled_sample_checksums.txt beside this module), never because of a
 file's name. A configured key must be strong enough that trying keys cannot recover it.
 """
 
@@ -11,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,14 +30,16 @@ KEY_ADVICE = 'make one with: python -c "import secrets; print(secrets.token_urls
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 
 
+# Written by `python -m synthetic_sample checksums`; a test fails when it differs from what the
+# generator writes.
+BUNDLED_SAMPLE_CHECKSUMS = Path(__file__).with_name("bundled_sample_checksums.txt")
+
+
 @lru_cache(maxsize=1)
 def bundled_sample_checksums() -> frozenset[str]:
-    """The SHA-256 of every extract file the sample generator writes (it is deterministic)."""
-    from pipelines.sample_data import write_sample_extracts
-
-    with tempfile.TemporaryDirectory() as folder:
-        write_sample_extracts(Path(folder))
-        return frozenset(file_sha256(path) for path in Path(folder).rglob("*") if path.is_file())
+    """The SHA-256 of every extract file of the bundled synthetic sample."""
+    lines = BUNDLED_SAMPLE_CHECKSUMS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.split()[0] for line in lines if line.strip())
 
 
 def only_bundled_sample_extracts(settings: Settings) -> bool:

@@ -22,16 +22,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipelines.sample_data import (
+from schemas import ANNUAL_REVIEWS, CHILDREN_MISSING_EDUCATION, EXCLUSIONS, NEET, SCHOOL_CENSUS
+from synthetic_sample.common import (
     HISTORY_END,
     HISTORY_START,
     SAMPLE_PERIODS,
     SAMPLE_START,
-    _iso,
-    _quarter_bounds,
-    _write_csv,
+    iso_dates,
+    quarter_bounds,
+    synthetic_ids,
+    to_days,
+    write_csv,
 )
-from schemas import ANNUAL_REVIEWS, CHILDREN_MISSING_EDUCATION, EXCLUSIONS, NEET, SCHOOL_CENSUS
 
 # The files' headers come from the contracts (schemas/): one home for every column.
 ANNUAL_REVIEW_COLUMNS = ANNUAL_REVIEWS.column_names
@@ -42,15 +44,6 @@ NEET_COLUMNS = NEET.column_names
 
 PHASES = ["primary", "middle", "secondary", "special", "alternative_provision"]
 SEN_STATUSES = ["ehc_plan", "sen_support", "no_sen"]
-
-
-def _ids(prefix: str, numbers: np.ndarray, width: int = 6) -> np.ndarray:
-    """Obviously synthetic ids such as SYN-EXC-000123."""
-    return np.char.add(prefix, np.char.zfill(np.asarray(numbers).astype(str), width))
-
-
-def _days(values: np.ndarray) -> pd.TimedeltaIndex:
-    return pd.to_timedelta(np.asarray(values, dtype="int64"), unit="D")
 
 
 def _choice(rng: np.random.Generator, weights: dict[str, float], size: int) -> np.ndarray:
@@ -87,7 +80,7 @@ def _next_due(rng: np.random.Generator, anchor: pd.DatetimeIndex) -> pd.Datetime
     draw = rng.random(n)
     twelve = anchor + pd.DateOffset(months=12)
     six = anchor + pd.DateOffset(months=6)
-    forward = twelve - _days(rng.integers(7, 61, n))
+    forward = twelve - to_days(rng.integers(7, 61, n))
     return pd.DatetimeIndex(np.where(draw < 0.05, six, np.where(draw < 0.12, forward, twelve)))
 
 
@@ -106,7 +99,7 @@ def _held(rng: np.random.Generator, due: pd.DatetimeIndex) -> pd.DatetimeIndex:
         -rng.integers(15, 46, n),
         np.where(late, rng.geometric(1 / late_mean), -rng.integers(0, 15, n)),
     )
-    return due + _days(offset)
+    return due + to_days(offset)
 
 
 def simulate_plans(rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
@@ -114,7 +107,7 @@ def simulate_plans(rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray, 
     last two of shape (plans, reviews), every chain running past HISTORY_END."""
     # Plans already maintained when the history starts: started up to 10 years earlier.
     n_stock = 2_150
-    stock_start = HISTORY_START - _days(np.minimum(rng.exponential(3.0 * 365, n_stock), 3_650).astype(int) + 1)
+    stock_start = HISTORY_START - to_days(np.minimum(rng.exponential(3.0 * 365, n_stock), 3_650).astype(int) + 1)
     # New plans: ~560 a year in 2021 rising to ~720 a year by 2024, issued on weekdays.
     days = pd.date_range(HISTORY_START, HISTORY_END, freq="D")
     progress = np.clip((days - SAMPLE_START).days.to_numpy() / (HISTORY_END - SAMPLE_START).days, 0, 1)
@@ -123,12 +116,12 @@ def simulate_plans(rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray, 
     start = pd.DatetimeIndex(np.concatenate([stock_start.to_numpy(), new_start.to_numpy()])).sort_values()
     n = len(start)
     # Plans cease (the young person leaves, moves away, needs are met): ~9% a year.
-    life = start.where(start >= HISTORY_START, HISTORY_START) + _days(rng.exponential(365 / 0.09, n).astype(int) + 1)
+    life = start.where(start >= HISTORY_START, HISTORY_START) + to_days(rng.exponential(365 / 0.09, n).astype(int) + 1)
     cease = life.where(life <= HISTORY_END)
     plans = pd.DataFrame(
         {
-            "plan_id": _ids("SYN-EHCP-", np.arange(1, n + 1)),
-            "child_id": _ids("SYN-CHD-", rng.choice(np.arange(100_000, 1_000_000), size=n, replace=False)),
+            "plan_id": synthetic_ids("SYN-EHCP-", np.arange(1, n + 1)),
+            "child_id": synthetic_ids("SYN-CHD-", rng.choice(np.arange(100_000, 1_000_000), size=n, replace=False)),
             "plan_start_date": start,
             "cease_date": cease,
         }
@@ -164,10 +157,10 @@ def _annual_reviews_as_at(
         {
             "plan_id": view["plan_id"].to_numpy(),
             "child_id": view["child_id"].to_numpy(),
-            "plan_start_date": _iso(view["plan_start_date"]).to_numpy(),
-            "last_review_date": _iso(pd.Series(last, dtype="datetime64[ns]")).to_numpy(),
-            "next_review_due_date": _iso(pd.Series(next_due, dtype="datetime64[ns]")).to_numpy(),
-            "review_held_date": _iso(pd.Series(next_held, dtype="datetime64[ns]")).to_numpy(),
+            "plan_start_date": iso_dates(view["plan_start_date"]).to_numpy(),
+            "last_review_date": iso_dates(pd.Series(last, dtype="datetime64[ns]")).to_numpy(),
+            "next_review_due_date": iso_dates(pd.Series(next_due, dtype="datetime64[ns]")).to_numpy(),
+            "review_held_date": iso_dates(pd.Series(next_held, dtype="datetime64[ns]")).to_numpy(),
         },
         columns=ANNUAL_REVIEW_COLUMNS,
     )
@@ -297,8 +290,10 @@ def _pupil_pool(rng: np.random.Generator) -> pd.DataFrame:
     school = first + np.floor(count * rng.random(PUPIL_POOL) ** 1.8).astype(int)
     return pd.DataFrame(
         {
-            "pupil_id": _ids("SYN-PUP-", rng.choice(np.arange(100_000, 1_000_000), size=PUPIL_POOL, replace=False)),
-            "school_id": _ids("SYN-URN-", school, 4),
+            "pupil_id": synthetic_ids(
+                "SYN-PUP-", rng.choice(np.arange(100_000, 1_000_000), size=PUPIL_POOL, replace=False)
+            ),
+            "school_id": synthetic_ids("SYN-URN-", school, 4),
             "school_phase": phase.to_numpy(),
             "sen_status": sen,
         }
@@ -355,13 +350,13 @@ def simulate_exclusions(rng: np.random.Generator) -> pd.DataFrame:
     frame = pd.concat([_exclusions_of_year(rng, pool, year) for year in EXCLUSION_YEARS], ignore_index=True)
     frame = frame[(frame["start_date"] >= SAMPLE_START) & (frame["start_date"] <= HISTORY_END)]
     frame = frame.sort_values(["start_date", "pupil_id", "exclusion_type"], ignore_index=True)
-    frame.insert(0, "exclusion_id", _ids("SYN-EXC-", np.arange(1, len(frame) + 1)))
+    frame.insert(0, "exclusion_id", synthetic_ids("SYN-EXC-", np.arange(1, len(frame) + 1)))
     return frame
 
 
 def _exclusions_in(exclusions: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
     view = exclusions[(exclusions["start_date"] >= start) & (exclusions["start_date"] <= end)]
-    return view.assign(start_date=_iso(view["start_date"]))[EXCLUSION_COLUMNS]
+    return view.assign(start_date=iso_dates(view["start_date"]))[EXCLUSION_COLUMNS]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -445,12 +440,12 @@ def _seed_004_adjust(rng: np.random.Generator, cases: pd.DataFrame) -> pd.DataFr
         keep[np.concatenate(drop)] = False
     added = []
     if closed_gap > 0:  # referred in July or August, closed within the quarter
-        referral = first + _days(rng.integers(0, 62, closed_gap))
-        closure = referral + _days(rng.integers(5, 30, closed_gap))
+        referral = first + to_days(rng.integers(0, 62, closed_gap))
+        closure = referral + to_days(rng.integers(5, 30, closed_gap))
         added.append(pd.DataFrame({"referral_date": referral, "closure_date": closure}))
     if open_gap > 0:  # referred in September, still open at the end of it
-        referral = pd.Timestamp("2023-09-01") + _days(rng.integers(0, 30, open_gap))
-        closure = last + _days(rng.integers(10, 120, open_gap))
+        referral = pd.Timestamp("2023-09-01") + to_days(rng.integers(0, 30, open_gap))
+        closure = last + to_days(rng.integers(10, 120, open_gap))
         added.append(pd.DataFrame({"referral_date": referral, "closure_date": closure}))
     return pd.concat([cases[keep], *added], ignore_index=True)
 
@@ -476,8 +471,8 @@ def simulate_cme(rng: np.random.Generator) -> pd.DataFrame:
     seed_quarter = cases["closure_date"].between(first, last).to_numpy()
     outcome = np.where(seed_quarter, _choice(rng, CME_EDUCATION_OUTCOMES, n), _choice(rng, CME_OUTCOMES, n))
     return cases.assign(
-        case_id=_ids("SYN-CME-", np.arange(1, n + 1)),
-        child_id=_ids("SYN-CHD-", child),
+        case_id=synthetic_ids("SYN-CME-", np.arange(1, n + 1)),
+        child_id=synthetic_ids("SYN-CHD-", child),
         referral_reason=_choice(rng, REFERRAL_REASONS, n),
         outcome=outcome,
     )
@@ -491,9 +486,9 @@ def _cme_as_at(cases: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> p
         {
             "case_id": view["case_id"],
             "child_id": view["child_id"],
-            "referral_date": _iso(view["referral_date"]),
+            "referral_date": iso_dates(view["referral_date"]),
             "referral_reason": view["referral_reason"],
-            "closure_date": _iso(view["closure_date"].where(closed)),
+            "closure_date": iso_dates(view["closure_date"].where(closed)),
             "outcome": view["outcome"].where(closed, ""),
         },
         columns=CME_COLUMNS,
@@ -605,33 +600,33 @@ def write_sample_indicator_extracts(raw_dir: Path, seed: int = 2024) -> list[Pat
     cases = simulate_cme(np.random.default_rng([seed, 12]))
     written = []
     for period in SAMPLE_PERIODS:
-        start, end = _quarter_bounds(period)
+        start, end = quarter_bounds(period)
         written.append(
-            _write_csv(
+            write_csv(
                 _annual_reviews_as_at(plans, due, held, start, end),
                 raw_dir / "annual_reviews" / f"annual_reviews_synthetic_{period}.csv",
             )
         )
         written.append(
-            _write_csv(
+            write_csv(
                 _exclusions_in(exclusions, start, end),
                 raw_dir / "exclusions" / f"exclusions_synthetic_{period}.csv",
             )
         )
         written.append(
-            _write_csv(
+            write_csv(
                 _cme_as_at(cases, start, end),
                 raw_dir / "children_missing_education" / f"children_missing_education_synthetic_{period}.csv",
             )
         )
     written.append(
-        _write_csv(
+        write_csv(
             school_census(np.random.default_rng([seed, 13])),
             raw_dir / "school_census" / "school_census_synthetic.csv",
         )
     )
     written.append(
-        _write_csv(
+        write_csv(
             neet_counts(np.random.default_rng([seed, 14])),
             raw_dir / "neet" / "neet_16_17_synthetic.csv",
         )

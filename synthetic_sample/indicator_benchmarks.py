@@ -1,6 +1,6 @@
 """SYNTHETIC DfE-layout exclusions, NEET 16-17 and children-missing-education (CME) files.
 
-Part of the synthetic benchmark sample (pipelines/sample_data.py, `write_sample_benchmarks`):
+Part of the synthetic benchmark sample (synthetic_sample, `write_sample_benchmarks`):
 the same fictional authorities (`fictional_authorities()`, with their years of operation),
 "England" and the regions as sums over them, a fixed seed, byte-order mark and CRLF like
 DfE's statistics files. Nothing here is real data; only the layouts copy DfE's releases, and
@@ -32,7 +32,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipelines.sample_data import _count_text, _write_csv, fictional_authorities
+from synthetic_sample.authorities import fictional_authorities
+from synthetic_sample.common import count_text, write_csv
 
 ACADEMIC_YEARS = [2019, 2020, 2021, 2022, 2023]
 
@@ -239,7 +240,7 @@ def _exclusions_table(counts: pd.DataFrame, phase_column: str) -> pd.DataFrame:
     sym = counts["symbol"]
     out[phase_column] = counts["phase"].map(labels)
     for column in EXCLUSION_COUNTS:
-        out[column] = _count_text(counts[column], sym)
+        out[column] = count_text(counts[column], sym)
     for rate, count in EXCLUSION_RATES.items():
         out[rate] = _rate_text(counts[count], counts["headcount"], sym, 2)
     return out[[*GEOGRAPHY_HEADER, phase_column, *EXCLUSIONS_MEASURES]]
@@ -383,7 +384,7 @@ def _neet_table(counts: pd.DataFrame, release: int) -> pd.DataFrame:
     out["characteristic"] = counts["characteristic"].map(labels["characteristics"])
     sym = counts["symbol"]
     for column in NEET_COUNTS:
-        out[column] = _count_text(counts[column], sym)
+        out[column] = count_text(counts[column], sym)
     out = out.assign(**_neet_percentages(counts))
     if release == 2025:
         renamed = dict(zip(NEET_2026_HEADER[10:20], NEET_2025_HEADER[10:], strict=False))
@@ -563,4 +564,4 @@ def write_indicator_benchmarks(benchmarks_dir: Path, seed: int = 2024) -> list[P
         (_cme_table(cme[~old_cme], "2025/26"), folder["cme"] / "cme_synthetic_2022-23_2023-24_layout_2025-26.csv"),
         (_cme_full_year_table(cme), folder["cme"] / "cme_full_year_synthetic_2019-20_2023-24.csv"),
     ]
-    return [_write_csv(table, path, bom=True, crlf=True) for table, path in tables]
+    return [write_csv(table, path, bom=True, crlf=True) for table, path in tables]
