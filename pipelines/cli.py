@@ -51,6 +51,7 @@ def materialise(settings: Settings, quarter: str | None = None, full_refresh: bo
     nothing changed since the last published run (files, settings, code), nothing to do.
     Where `sendkpi serve` runs for this data folder, the run joins its queue."""
     from pipelines.fingerprint import unchanged_since_published
+
     if not quarter and not full_refresh:
         last_run = unchanged_since_published(settings)
         if last_run:
