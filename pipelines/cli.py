@@ -227,13 +227,13 @@ def validate(settings: Settings, path: Path, extract: str | None) -> int:
 
 
 def scorecard(settings: Settings) -> int:
-    from pipelines.scorecard import headline, render
+    from pipelines.scorecard import HEADLINE_MART, headline, render
 
-    mart = settings.marts_dir / "kpi_comparison.parquet"
+    mart = settings.marts_dir / HEADLINE_MART
     if not mart.exists():
         print(f"{mart} does not exist yet: run `sendkpi materialise` first.", file=sys.stderr)
         return 1
-    print(render(headline(mart)))
+    print(render(headline(settings.marts_dir)))
     return 0
 
 

@@ -1,4 +1,4 @@
-"""The headline comparison table, read from the published kpi_comparison mart."""
+"""The headline comparison table as `sendkpi scorecard` prints it, from the published kpi_headline mart."""
 
 from __future__ import annotations
 
@@ -7,60 +7,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-# One line per KPI. Its year (a calendar year for EHC plans, an academic year for exclusions,
-# NEET and children missing education): the latest year DfE benchmarks, else (for KPIs DfE
-# does not publish, like advice within 6 weeks) the latest year we computed. Our own figure is
-# preferred to DfE's published one for us. Beside it, the latest quarter from our extracts.
-_HEADLINE_SQL = """
-with mart as (
-    select * from read_parquet(?)
-),
-year_rows as (
-    select *,
-        row_number() over (
-            partition by kpi_id
-            order by england_value is not null desc, period_end desc,
-                case when value_source = 'local' then 0 else 1 end
-        ) as preference
-    from mart
-    where period_type in ('calendar_year', 'academic_year') and value is not null
-),
-latest_quarter as (
-    -- The latest quarter, or for a monthly KPI (NEET) the latest month.
-    select kpi_id, period as quarter, value as quarter_value, change as quarter_change,
-        is_small_count as quarter_is_small,
-        row_number() over (
-            partition by kpi_id order by period_type = 'financial_quarter' desc, period_start desc
-        ) as recency
-    from mart
-    where period_type in ('financial_quarter', 'month') and value_source = 'local'
-),
-kpis as (
-    select kpi_id, any_value(kpi_name) as kpi_name, any_value(unit) as unit, any_value(la_name) as la_name,
-        any_value(la_code) as la_code, any_value(region_name) as region_name,
-        any_value(sn_model) as sn_model
-    from mart
-    group by kpi_id
-)
-select
-    kpis.la_name, kpis.la_code, kpis.region_name, kpis.sn_model, kpis.kpi_name, kpis.unit,
-    year_rows.period, year_rows.value_source,
-    year_rows.value, year_rows.region_value, year_rows.sn_mean, year_rows.sn_count,
-    year_rows.england_value, year_rows.national_rank, year_rows.national_count,
-    year_rows.quartile_band, coalesce(year_rows.is_small_count, false) as is_small_count,
-    latest_quarter.quarter, latest_quarter.quarter_value, latest_quarter.quarter_change,
-    coalesce(latest_quarter.quarter_is_small, false) as quarter_is_small
-from kpis
-left join year_rows
-    on year_rows.kpi_id = kpis.kpi_id and year_rows.preference = 1
-left join latest_quarter
-    on latest_quarter.kpi_id = kpis.kpi_id and latest_quarter.recency = 1
-order by kpis.kpi_id
-"""
+HEADLINE_MART = "kpi_headline.parquet"
 
 
-def headline(kpi_comparison: Path) -> pd.DataFrame:
-    return duckdb.execute(_HEADLINE_SQL, [str(kpi_comparison)]).df()
+def headline(marts_dir: Path) -> pd.DataFrame:
+    """The published headline mart (dbt model kpi_headline: which year and quarter each KPI
+    shows is decided there), one row per KPI."""
+    return duckdb.execute("select * from read_parquet(?) order by kpi_id", [str(marts_dir / HEADLINE_MART)]).df()
 
 
 # Decimal places per unit: rates per 100 pupils need two (DfE prints exclusion rates so).

@@ -113,7 +113,7 @@ def test_every_day_has_exactly_one_period_of_each_type(calendar):
 
 
 def test_headline_takes_latest_benchmarked_year_and_latest_quarter(demo_run: PipelineRun):
-    frame = headline(demo_run.kpi_comparison)
+    frame = headline(demo_run.marts_dir)
     mart = duckdb.sql(f"select * from '{demo_run.kpi_comparison}'").df()
     # A KPI's year is a calendar year (EHC plans) or an academic year (exclusions, NEET, CME).
     years = mart[mart.period_type.isin(["calendar_year", "academic_year"]) & mart.value.notna()]

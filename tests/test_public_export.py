@@ -1,18 +1,26 @@
-"""The open-data export: DfE small-number suppression on the real demo run and on tiny marts."""
+"""The open-data export: DfE small-number suppression on the real demo run and on tiny marts.
+
+The suppression is the dbt model kpi_comparison_public. For the hand-made marts below, each
+test writes a kpi_comparison mart, loads it into a warehouse of its own, runs the real model
+on it with `dbt run --select kpi_comparison_public` (the threshold as the dbt variable the
+pipeline passes) and publishes the result as the pipeline does (pipelines/public_export.py)."""
 
 from __future__ import annotations
 
 import csv
 import dataclasses
+import json
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
+import yaml
 
 from pipelines.public_export import (
     PUBLIC_COLUMNS,
+    PUBLIC_MART,
     PublicExportError,
     person_level_columns,
     public_export_path,
@@ -21,6 +29,7 @@ from pipelines.public_export import (
 from pipelines.releases import PublishedSet
 from pipelines.settings import Settings, load_settings
 from tests.conftest import environment
+from tests.dbt_helpers import DBT_PROJECT_DIR, run_dbt
 
 
 def _settings(data_dir: Path, threshold: int = 5) -> Settings:
@@ -86,7 +95,7 @@ def demo_export(demo_run, tmp_path_factory) -> tuple[pd.DataFrame, pd.DataFrame,
     (so the session's demo folder is not touched), beside the mart it came from."""
     data_dir = tmp_path_factory.mktemp("public_demo")
     (data_dir / "marts").mkdir()
-    (data_dir / "marts" / "kpi_comparison.parquet").write_bytes(demo_run.kpi_comparison.read_bytes())
+    (data_dir / "marts" / PUBLIC_MART).write_bytes((demo_run.marts_dir / PUBLIC_MART).read_bytes())
     written = write_public_export(_settings(data_dir), PublishedSet(data_dir))
     assert written == [data_dir / "published" / "kpi_comparison_public.csv"]
     mart = duckdb.connect().execute(f"select * from '{demo_run.kpi_comparison}'").df()
@@ -272,7 +281,7 @@ def test_text_that_a_spreadsheet_would_run_is_written_as_text(tmp_path):
         ]
     )
     frame.to_parquet(data_dir / "marts" / "kpi_comparison.parquet")
-    [path] = write_public_export(_settings(data_dir), PublishedSet(data_dir))
+    path = _export(_settings(data_dir))
     [written] = _read_public(path).to_dict("records")
     assert written["la_name"] == '\'=HYPERLINK("http://example.com","x")'
     assert written["kpi_name"] == "'@SUM(A1)"
@@ -456,9 +465,35 @@ def _write_mart(data_dir: Path, rows: list[dict], extra_columns: dict | None = N
     connection.close()
 
 
-def _public_rows(settings: Settings) -> dict[str, dict]:
+def _build_public_mart(data_dir: Path, threshold: int) -> None:
+    """kpi_comparison_public from the hand-made data_dir/marts/kpi_comparison.parquet, by the
+    real dbt model, written beside it as publishing writes it."""
+    work = data_dir / "dbt"
+    build_db = work / "build" / "warehouse_build.duckdb"
+    build_db.parent.mkdir(parents=True, exist_ok=True)
+    build_db.unlink(missing_ok=True)
+    mart = data_dir / "marts" / "kpi_comparison.parquet"
+    # The table typed as the real mart (its contract); columns the test leaves out are NULL.
+    contract = yaml.safe_load((DBT_PROJECT_DIR / "models" / "marts" / "kpi_comparison.yml").read_text())
+    columns = ", ".join(f"{column['name']} {column['data_type']}" for column in contract["models"][0]["columns"])
+    with duckdb.connect(str(build_db)) as connection:
+        connection.execute(f"create schema marts; create table marts.kpi_comparison ({columns})")
+        connection.execute(f"insert into marts.kpi_comparison by name select * from read_parquet('{mart}')")
+    variables = json.dumps({"small_count_threshold": threshold})
+    completed = run_dbt(["run", "--select", "kpi_comparison_public", "--vars", variables], build_db, work)
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    with duckdb.connect(str(build_db), read_only=True) as connection:
+        connection.execute(f"copy marts.kpi_comparison_public to '{data_dir / 'marts' / PUBLIC_MART}' (format parquet)")
+
+
+def _export(settings: Settings) -> Path:
+    _build_public_mart(settings.data_dir, settings.small_count_threshold)
     [path] = write_public_export(settings, PublishedSet(settings.data_dir))
-    frame = _read_public(path)
+    return path
+
+
+def _public_rows(settings: Settings) -> dict[str, dict]:
+    frame = _read_public(_export(settings))
     return {row["kpi_id"] + " " + row["period"]: row for row in frame.to_dict("records")}
 
 
@@ -599,7 +634,7 @@ def test_rank_and_band_of_a_suppressed_calendar_year_are_withheld_and_dfe_rows_k
             ),
         ],
     )
-    frame = _read_public(write_public_export(_settings(tmp_path), PublishedSet(tmp_path))[0])
+    frame = _read_public(_export(_settings(tmp_path)))
     local = frame[frame["value_source"] == "local"].iloc[0]
     dfe = frame[frame["value_source"] == "dfe_ehcp_2025"].iloc[0]
     assert (local["numerator"], local["denominator"], local["value"]) == ("c", "c", "c")
@@ -614,18 +649,24 @@ def test_rank_and_band_of_a_suppressed_calendar_year_are_withheld_and_dfe_rows_k
 
 def test_empty_mart_gives_a_header_and_no_rows(tmp_path):
     _write_mart(tmp_path, [])
-    [path] = write_public_export(_settings(tmp_path), PublishedSet(tmp_path))
+    path = _export(_settings(tmp_path))
     assert path.read_text(encoding="utf-8").splitlines() == [",".join(PUBLIC_COLUMNS)]
     assert list(csv.reader(path.open(encoding="utf-8"))) == [list(PUBLIC_COLUMNS)]
 
 
-def test_a_person_level_column_stops_the_export_and_keeps_the_last_file(tmp_path):
+def test_a_person_level_or_unreviewed_column_stops_the_export_and_keeps_the_last_file(tmp_path):
+    """The model's contract fixes its columns; the export checks them again before writing."""
     _write_mart(tmp_path, _series("k", [(10, 20)]))
-    [path] = write_public_export(_settings(tmp_path), PublishedSet(tmp_path))
+    path = _export(_settings(tmp_path))
     before = path.read_bytes()
-    _write_mart(tmp_path, _series("k", [(11, 20)]), extra_columns={"child_pseudonym": "abc"})
-    with pytest.raises(PublicExportError, match="child_pseudonym"):
-        write_public_export(_settings(tmp_path), PublishedSet(tmp_path))
+    public_mart = tmp_path / "marts" / PUBLIC_MART
+    reviewed = tmp_path / "reviewed.parquet"
+    reviewed.write_bytes(public_mart.read_bytes())
+    for extra, message in (("'abc' as child_pseudonym", "child_pseudonym"), ("true as is_small_count", "reviewed")):
+        with duckdb.connect() as connection:
+            connection.execute(f"copy (select *, {extra} from '{reviewed}') to '{public_mart}' (format parquet)")
+        with pytest.raises(PublicExportError, match=message):
+            write_public_export(_settings(tmp_path), PublishedSet(tmp_path))
     assert path.read_bytes() == before
     assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
 

@@ -14,6 +14,7 @@ from pipelines.resources import WarehouseResource
 
 PUBLISHED_MARTS = [
     "kpi_comparison",
+    "kpi_headline",
     "extract_load_summary",
     "la_code_resolution",
     "dsg_monitoring",
