@@ -465,10 +465,22 @@ def _write_mart(data_dir: Path, rows: list[dict], extra_columns: dict | None = N
     connection.close()
 
 
+_DBT_WORK: list[Path] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_dbt_folder_for_the_module(tmp_path_factory):
+    """Every hand-made test runs dbt in one folder with one warehouse path, so that dbt parses
+    the project once and then only what changed (the warehouse is rebuilt for each test)."""
+    _DBT_WORK.append(tmp_path_factory.mktemp("public_dbt"))
+    yield
+    _DBT_WORK.clear()
+
+
 def _build_public_mart(data_dir: Path, threshold: int) -> None:
     """kpi_comparison_public from the hand-made data_dir/marts/kpi_comparison.parquet, by the
     real dbt model, written beside it as publishing writes it."""
-    work = data_dir / "dbt"
+    work = _DBT_WORK[0]
     build_db = work / "build" / "warehouse_build.duckdb"
     build_db.parent.mkdir(parents=True, exist_ok=True)
     build_db.unlink(missing_ok=True)
