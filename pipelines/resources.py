@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource
+from pydantic import Field
 
 from pipelines.dbt_project import dbt_executable, sendkpi_dbt_project
 from pipelines.settings import Settings, load_settings
@@ -18,11 +19,38 @@ from pipelines.writer_slot import writer_slot
 class WarehouseResource(dg.ConfigurableResource):
     """The build warehouse (private to the pipeline) and the settings it is built with.
 
-    Settings are read when a run starts, so SENDKPI_* variables set for a run apply to it. A
-    run holds the warehouse's writer slot from start to end (pipelines/writer_slot.py): a
-    second run waits for it with a message instead of failing on DuckDB's lock. (Runs execute
-    in process, so the resource is set up once per run.)
+    Settings are read when a run starts, so SENDKPI_* variables set for a run apply to it.
+    Each field below is one of those settings (README, "Settings"), typed and described, so
+    Dagster's launchpad shows them: one set in a run's resource config (or given as
+    `dg.EnvVar(...)` where the resource is built) overrides sendkpi.toml and the SENDKPI_*
+    variables for that run, checked by the same rules (pipelines/settings.py); left empty,
+    they change nothing. The pseudonymisation key is not among them: a secret stays in the
+    environment or its file. A run holds the warehouse's writer slot from start to end
+    (pipelines/writer_slot.py): a second run waits for it with a message instead of failing on
+    DuckDB's lock. (Runs execute in process, so the resource is set up once per run.)
     """
+
+    home_la: str | None = Field(default=None, description="Home authority: an old (885) or new (E10000034) LA code")
+    data_dir: str | None = Field(
+        default=None, description="Data folder: raw/ below it; warehouse and marts written there"
+    )
+    benchmarks_dir: str | None = Field(default=None, description="Folder of DfE's published files")
+    sn_model: str | None = Field(default=None, description="Statistical neighbour model (release year)")
+    small_count_threshold: int | None = Field(
+        default=None, description="Counts below this are suppressed in what is published (5 at least)"
+    )
+    first_quarter: str | None = Field(default=None, description="First financial quarter partition, like 2014-15_Q1")
+    max_case_loss_pct: float | None = Field(
+        default=None, description="Hold back a new extract file dropping more than this % of its quarter's cases"
+    )
+    max_quarantined_pct: float | None = Field(
+        default=None, description="Hold back an extract file with more than this % of its rows quarantined"
+    )
+    duckdb_memory_limit: str | None = Field(default=None, description="DuckDB memory limit in the loader and dbt")
+    duckdb_threads: int | None = Field(default=None, description="DuckDB threads in the loader and dbt")
+    trend_quarters: int | None = Field(default=None, description="Quarters a KPI's trend is fitted over (3 at least)")
+    trend_horizon_quarters: int | None = Field(default=None, description="Furthest a trend is projected, in quarters")
+    published_sets_kept: int | None = Field(default=None, description="Published sets kept for rollback")
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Generator[WarehouseResource, None, None]:
@@ -31,8 +59,12 @@ class WarehouseResource(dg.ConfigurableResource):
         with writer_slot(self.settings().build_warehouse_path, holder, log):
             yield self
 
+    def setting_overrides(self) -> dict[str, object]:
+        """The settings this run's resource config sets (the fields not left empty)."""
+        return {name: value for name, value in self.model_dump().items() if value is not None}
+
     def settings(self) -> Settings:
-        return load_settings()
+        return load_settings(overrides=self.setting_overrides())
 
     @contextmanager
     def build_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:

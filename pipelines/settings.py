@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -462,10 +463,12 @@ def _positive_whole_number(value: object, name: str) -> int:
     return number
 
 
-def load_settings(config_file: Path | None = None) -> Settings:
+def load_settings(config_file: Path | None = None, overrides: Mapping[str, object] | None = None) -> Settings:
     """Read the settings now (environment variables are looked up on every call). The file is
     `config_file`, else SENDKPI_CONFIG (a server keeps its settings outside the checkout, e.g.
-    /etc/sendkpi/sendkpi.toml), else the repository's sendkpi.toml."""
+    /etc/sendkpi/sendkpi.toml), else the repository's sendkpi.toml. `overrides` (a run's
+    resource config: pipelines/resources.py) win over the file and the environment, and are
+    checked by the same rules."""
     if config_file is None:
         config_file = Path(os.environ.get("SENDKPI_CONFIG") or CONFIG_FILE).expanduser().resolve()
     values = {**_DEFAULTS, **_read_config_file(config_file)}
@@ -477,6 +480,11 @@ def load_settings(config_file: Path | None = None) -> Settings:
         env_value = os.environ.get(f"SENDKPI_{key.upper()}")
         if env_value is not None and env_value != "":
             values[key] = env_value
+    for key, value in (overrides or {}).items():
+        if key not in _DEFAULTS:
+            raise SettingsError(f"{key} is not a setting (the settings are: {', '.join(_DEFAULTS)})")
+        if value is not None:
+            values[key] = value
     base = config_file.parent
     data_dir = _resolve_path(str(values["data_dir"]), base)
     benchmarks_dir = (

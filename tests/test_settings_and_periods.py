@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from pipelines.dbt_vars import dbt_vars
@@ -382,3 +383,42 @@ def test_duckdb_memory_limit_and_threads_reach_the_loader_and_dbt(tmp_path):
 def test_bad_duckdb_limits_are_refused(name, value):
     with environment(**{name: value}), pytest.raises(SettingsError):
         load_settings()
+
+
+# --- settings as the warehouse resource's typed fields ----------------------------------------
+
+
+def test_every_setting_but_the_key_file_is_a_typed_described_resource_field():
+    from pipelines.resources import WarehouseResource
+    from pipelines.settings import _DEFAULTS
+
+    fields = WarehouseResource.model_fields
+    assert set(fields) == set(_DEFAULTS) - {"pseudonymisation_key_file"}
+    assert all(field.description and field.default is None for field in fields.values())
+
+
+def test_a_resource_field_overrides_file_and_environment_for_its_run_by_the_same_rules(tmp_path):
+    from pipelines.resources import WarehouseResource
+
+    with environment(SENDKPI_DATA_DIR=str(tmp_path), SENDKPI_HOME_LA="990", SENDKPI_SMALL_COUNT_THRESHOLD="6"):
+        settings = WarehouseResource(home_la="885", trend_quarters=4).settings()
+        assert (settings.home_la, settings.trend_quarters) == ("885", 4)
+        assert settings.small_count_threshold == 6 and settings.data_dir == tmp_path.resolve()
+        assert WarehouseResource().settings().home_la == "990"
+        with pytest.raises(SettingsError, match="below the minimum"):
+            WarehouseResource(small_count_threshold=3).settings()
+
+
+def test_dagster_sees_the_settings_in_run_config_and_resolves_an_env_var(tmp_path):
+    from pipelines.definitions import defs
+    from pipelines.resources import WarehouseResource
+
+    job = defs.resolve_job_def("refresh_all")
+    valid = dg.validate_run_config(job, {"resources": {"warehouse": {"config": {"home_la": "885"}}}})
+    assert valid["resources"]["warehouse"]["config"]["home_la"] == "885"
+    with pytest.raises(dg.DagsterInvalidConfigError):
+        dg.validate_run_config(job, {"resources": {"warehouse": {"config": {"small_count_threshold": "five"}}}})
+    with environment(SENDKPI_DATA_DIR=str(tmp_path), COUNCIL_LA_CODE="885"):
+        warehouse = WarehouseResource(home_la=dg.EnvVar("COUNCIL_LA_CODE"))
+        with dg.build_resources({"warehouse": warehouse}) as resources:
+            assert resources.warehouse.settings().home_la == "885"
