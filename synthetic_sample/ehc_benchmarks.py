@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipelines.ingest.dfe import LAYOUTS
 from synthetic_sample.authorities import (
     CONFIDENTIAL_CELLS,
     HOME_NEIGHBOUR_BANDS,
@@ -484,17 +485,10 @@ ANNUAL_REVIEWS_HEADER = [
 SN_HEADER = ["old_la_code", "la_name", "region_ind", "region_name"] + [
     column for n in range(1, 11) for column in (f"SN_{n}", f"SN_{n}P")
 ]
-LAS_HEADER = [
-    "new_la_code",
-    "la_name",
-    "date_of_operation",
-    "date_of_termination",
-    "parent_geography_code",
-    "entity_code",
-    "entity_description",
-    "status",
-    "old_la_code",
-]
+# The LA code list's columns, as the product's layout of DfE's file names them.
+LAS_HEADER = list(
+    next(layout for layout in LAYOUTS if layout.name == "Local authority codes with dates of operation").exact_header
+)
 HIERARCHY_HEADER = ["region_code", "region_name", "old_la_code", "la_name", "new_la_code"]
 
 TIMELINESS_BREAKDOWN = "All EHC plans issued"

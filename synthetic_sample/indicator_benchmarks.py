@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipelines.ingest.dfe import EXCLUSIONS_MEASURES
 from synthetic_sample.authorities import fictional_authorities
 from synthetic_sample.common import count_text, write_csv
 
@@ -151,16 +152,6 @@ FIRST_EDUCATION_PHASE_YEAR = 2021  # releases up to 2020/21 call the column scho
 EXCLUSION_COUNTS = ["num_schools", "headcount", "perm_excl", "suspension", "one_plus_susp"]
 # Each rate per 100 pupils on roll and the count it is of.
 EXCLUSION_RATES = {"perm_excl_rate": "perm_excl", "susp_rate": "suspension", "one_plus_susp_rate": "one_plus_susp"}
-EXCLUSIONS_MEASURES = [
-    "num_schools",
-    "headcount",
-    "perm_excl",
-    "perm_excl_rate",
-    "suspension",
-    "susp_rate",
-    "one_plus_susp",
-    "one_plus_susp_rate",
-]
 # Quirks on purpose (README): a permanent-exclusion rate that rounds to 0 ('low'), a
 # confidential AP count ('c') and an authority-phase with nothing available ('x'); the same
 # authority (a home neighbour) has no Total either that year, so a neighbour's headline

@@ -95,7 +95,7 @@ _NEET_SCORECARD_HEADLINE = {
 
 # Exclusions by geography (academic year). Releases up to 2020/21 name the phase column
 # school_type, later ones education_phase (same labels); canonical name: education_phase.
-_EXCLUSIONS_MEASURES = [
+EXCLUSIONS_MEASURES = [
     "num_schools",
     "headcount",
     "perm_excl",
@@ -267,20 +267,20 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout(
         name="Exclusions by geography (education_phase, releases from 2021/22)",
         table="dfe_exclusions",
-        columns=_same(_GEOGRAPHY + ["education_phase", *_EXCLUSIONS_MEASURES]),
+        columns=_same(_GEOGRAPHY + ["education_phase", *EXCLUSIONS_MEASURES]),
         release_prefix="dfe_exclusions",
     ),
     Layout(
         name="Exclusions by geography (school_type, releases up to 2020/21)",
         table="dfe_exclusions",
-        columns=_same(_GEOGRAPHY + _EXCLUSIONS_MEASURES) | {"education_phase": "school_type"},
+        columns=_same(_GEOGRAPHY + EXCLUSIONS_MEASURES) | {"education_phase": "school_type"},
         release_prefix="dfe_exclusions",
     ),
     Layout(
         name="Exclusions by geography (fixed_excl names, releases up to 2018/19)",
         table="dfe_exclusions",
         # Suspensions were "fixed period exclusions" until the 2019/20 release.
-        columns=_same([c for c in _GEOGRAPHY + _EXCLUSIONS_MEASURES if "susp" not in c])
+        columns=_same([c for c in _GEOGRAPHY + EXCLUSIONS_MEASURES if "susp" not in c])
         | {
             "education_phase": "school_type",
             "suspension": "fixed_excl",
