@@ -172,13 +172,19 @@ def _validate_return(returns: ReturnFolder, path: Path) -> int:
         connection = duckdb.connect()
         [outcome] = load_returns_folder(connection, returns, Path(folder))
         print(outcome.message.replace(str(Path(folder) / path.name), str(path)))
-        failures = connection.execute(
-            "select source_row_number as row, column_name as column, check_name as rule, original_value "
-            "from raw.quarantine order by source_row_number, column_name"
-        ).df()
+        clean = _print_quarantine(connection)
+    return 0 if outcome.layout is not None and clean else 1
+
+
+def _print_quarantine(connection: duckdb.DuckDBPyConnection) -> bool:
+    """Print the rows a validation would quarantine (row, column, rule, value); True when none."""
+    failures = connection.execute(
+        "select source_row_number as row, column_name as column, check_name as rule, original_value "
+        "from raw.quarantine order by source_row_number, column_name"
+    ).df()
     if not failures.empty:
         print(failures.to_string(index=False))
-    return 0 if outcome.layout is not None and failures.empty else 1
+    return failures.empty
 
 
 def validate(settings: Settings, path: Path, extract: str | None) -> int:
@@ -215,15 +221,10 @@ def validate(settings: Settings, path: Path, extract: str | None) -> int:
         )
     else:
         print(outcome.message)
-    failures = connection.execute(
-        "select source_row_number as row, column_name as column, check_name as rule, original_value "
-        "from raw.quarantine order by source_row_number, column_name"
-    ).df()
-    if not failures.empty:
-        print(failures.to_string(index=False))
+    clean = _print_quarantine(connection)
     if outcome.status == "held":
         print(f"A run would hold this file back: {outcome.message.removeprefix('held back ')}")
-    return 0 if checked and failures.empty else 1
+    return 0 if checked and clean else 1
 
 
 def scorecard(settings: Settings) -> int:
