@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from pipelines.dbt_project import require_current_manifest, sendkpi_dbt_project
 from pipelines.dbt_vars import dbt_environment, dbt_vars
@@ -29,9 +29,7 @@ require_current_manifest()
 @dbt_assets(
     manifest=sendkpi_dbt_project.manifest_path,
     project=sendkpi_dbt_project,
-    # The dbt tests on the sources (accepted values, not null on raw tables) are asset checks of
-    # the raw assets: shown with them in the UI, and not logged as stray observations.
-    dagster_dbt_translator=SendKpiTranslator(settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True)),
+    dagster_dbt_translator=SendKpiTranslator(),
 )
 def sendkpi_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     settings = warehouse.settings()
