@@ -99,6 +99,9 @@ def serve(settings: Settings, host: str, port: int, code_location: str = CODE_LO
         # The runs the daemon launches call dbt; it sits beside this Python.
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
+    # The instance's storage is created (or migrated) once, here: the webserver and the daemon
+    # creating a fresh SQLite storage at the same moment race on its schema version and stop.
+    subprocess.run([tool("dagster"), "instance", "migrate"], env=environment, cwd=PROJECT_ROOT, check=True)
     processes = {
         name: subprocess.Popen(command, env=environment, cwd=PROJECT_ROOT)
         for name, command in service_commands(host, port, code_location).items()

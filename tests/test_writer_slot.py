@@ -133,18 +133,24 @@ def test_two_materialise_commands_started_together_both_succeed_one_after_the_ot
         "PYTHONPATH": str(PROJECT_ROOT),
     }
     command_environment.pop("SENDKPI_PSEUDONYMISATION_KEY_FILE", None)
-    commands = [
-        subprocess.Popen(
-            [sys.executable, "-m", "pipelines.cli", "materialise", "--full-refresh"],
-            cwd=PROJECT_ROOT,
-            env=command_environment,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        for _ in range(2)
-    ]
-    outputs = [command.communicate(timeout=900)[0] for command in commands]
+    # Each command writes to a file, not a pipe: a pipe read one command at a time would fill
+    # up and stop the command holding the slot while the test waits for the other.
+    logs = [tmp_path / f"materialise_{number}.log" for number in range(2)]
+    commands = []
+    for log in logs:
+        with log.open("w") as output:
+            commands.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "pipelines.cli", "materialise", "--full-refresh"],
+                    cwd=PROJECT_ROOT,
+                    env=command_environment,
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+    for command in commands:
+        command.wait(timeout=900)
+    outputs = [log.read_text() for log in logs]
     assert [command.returncode for command in commands] == [0, 0], "\n\n".join(output[-3000:] for output in outputs)
     waited = [output for output in outputs if "this run waits for it to finish" in output]
     assert len(waited) == 1, "exactly one of the two waited for the other"
