@@ -32,13 +32,17 @@ materialise: install
 scorecard: install
 	$(BIN)/sendkpi scorecard
 
-## Run the test suite (unit, dbt, end-to-end; real DfE files when ../shared/data/dfe exists).
+## Run the test suite: the fast lane, then end to end, faults and real DfE files (when
+## ../shared/data/dfe exists). Only the fast lane runs on both cores: the full lane's tests
+## share one built demo and time a service, so they run one at a time.
+FAST_LANE := SENDKPI_TEST_LANE=fast $(BIN)/python -m pytest -n 2 -m "not e2e and not real_data"
 test: install
-	$(BIN)/python -m pytest
+	$(FAST_LANE)
+	$(BIN)/python -m pytest -m "e2e or real_data"
 
 ## The fast lane: unit, dbt unit, contract and loader tests; no full pipeline run (docs/testing.md).
 test-fast: install
-	SENDKPI_TEST_LANE=fast $(BIN)/python -m pytest -m "not e2e and not real_data"
+	$(FAST_LANE)
 
 ## ruff (lint and format) on the Python, sqlfluff (dbt templater, DuckDB) on the dbt models.
 lint: install

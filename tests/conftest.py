@@ -149,7 +149,7 @@ def shared_dfe() -> Path:
 
 
 # --- Test lanes -------------------------------------------------------------------------
-# `make test-fast` runs `pytest -m "not e2e and not real_data"` with SENDKPI_TEST_LANE=fast:
+# `make test-fast` runs `pytest -n 2 -m "not e2e and not real_data"` with SENDKPI_TEST_LANE=fast:
 # unit, dbt unit, contract and loader tests, no full pipeline run. A test that needs the
 # demo's published output is e2e through its fixtures; one that starts the refresh job by
 # itself must say so with `pytest.mark.e2e`, or the fast lane stops it with that advice.
