@@ -16,6 +16,32 @@ from pipelines.warehouse import connect
 from pipelines.writer_slot import writer_slot
 
 
+class DsgScenarioConfig(dg.Config):
+    """One projection scenario, as a [dsg.scenarios.<name>] table (GBP thousands)."""
+
+    high_needs_allocation_growth_pct: float = Field(default=0.0, description="Yearly growth of the allocation, %")
+    high_needs_demand_growth_pct: float = Field(default=0.0, description="Yearly growth of high needs spend, %")
+    savings_gbp_k: float = Field(default=0.0, description="Savings a year, GBP thousands")
+    stated: dict[str, dict[str, float]] = Field(
+        default_factory=dict,
+        description='Amounts stated for a year: {"2024-25": {"high_needs_shortfall_gbp_k": ..., "other_blocks_gbp_k": ...}}',
+    )
+
+
+class DsgConfig(dg.Config):
+    """The [dsg] settings a run may set; each one left empty keeps sendkpi.toml's."""
+
+    statutory_override_end: str | None = Field(default=None, description="End of the statutory override, 31 March")
+    projection_years: int | None = Field(default=None, description="Financial years projected")
+    deficit_threshold_gbp_k: float | None = Field(default=None, description="Deficit threshold, GBP thousands")
+    deficit_threshold_pct_of_allocation: float | None = Field(
+        default=None, description="Deficit threshold, % of the high needs allocation"
+    )
+    scenarios: dict[str, DsgScenarioConfig] | None = Field(
+        default=None, description="Projection scenarios by name (replace the file's)"
+    )
+
+
 class WarehouseResource(dg.ConfigurableResource):
     """The build warehouse (private to the pipeline) and the settings it is built with.
 
@@ -24,7 +50,9 @@ class WarehouseResource(dg.ConfigurableResource):
     Dagster's launchpad shows them: one set in a run's resource config (or given as
     `dg.EnvVar(...)` where the resource is built) overrides sendkpi.toml and the SENDKPI_*
     variables for that run, checked by the same rules (pipelines/settings.py); left empty,
-    they change nothing. The pseudonymisation key is not among them: a secret stays in the
+    they change nothing. The two settings tables that change what a build computes are fields
+    too (comparator_groups, dsg); [fetch] and [notify] belong to the service and the command
+    line, not to a run. The pseudonymisation key is not among them: a secret stays in the
     environment or its file. A run holds the warehouse's writer slot from start to end
     (pipelines/writer_slot.py): a second run waits for it with a message instead of failing on
     DuckDB's lock. (Runs execute in process, so the resource is set up once per run.)
@@ -51,6 +79,10 @@ class WarehouseResource(dg.ConfigurableResource):
     trend_quarters: int | None = Field(default=None, description="Quarters a KPI's trend is fitted over (3 at least)")
     trend_horizon_quarters: int | None = Field(default=None, description="Furthest a trend is projected, in quarters")
     published_sets_kept: int | None = Field(default=None, description="Published sets kept for rollback")
+    comparator_groups: dict[str, list[str]] | None = Field(
+        default=None, description='Comparator groups: {"name": ["885", "E10000031"]}, replacing [comparator_groups]'
+    )
+    dsg: DsgConfig | None = Field(default=None, description="DSG projection settings ([dsg]) for this run")
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Generator[WarehouseResource, None, None]:
@@ -61,7 +93,10 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def setting_overrides(self) -> dict[str, object]:
         """The settings this run's resource config sets (the fields not left empty)."""
-        return {name: value for name, value in self.model_dump().items() if value is not None}
+        overrides = {name: value for name, value in self.model_dump().items() if value is not None}
+        if "dsg" in overrides:
+            overrides["dsg"] = {key: value for key, value in overrides["dsg"].items() if value is not None}
+        return overrides
 
     def settings(self) -> Settings:
         return load_settings(overrides=self.setting_overrides())

@@ -45,6 +45,10 @@ _DEFAULTS = {
     "published_sets_kept": 5,
 }
 
+# The settings tables a run's resource config may also set (pipelines/resources.py): they
+# change what a build computes. [fetch] and [notify] belong to the service, not to a run.
+RUN_SECTIONS = ("comparator_groups", "dsg")
+
 # The fewest points a straight-line trend with an uncertainty can be fitted to.
 MIN_TREND_QUARTERS = 3
 
@@ -346,23 +350,34 @@ def _dsg_scenario(name: str, table: object) -> DsgScenario:
     )
 
 
+# The [dsg] keys an environment variable may set (SENDKPI_DSG_<KEY>).
+_DSG_ENVIRONMENT_KEYS = (
+    "statutory_override_end",
+    "projection_years",
+    "deficit_threshold_gbp_k",
+    "deficit_threshold_pct_of_allocation",
+)
+
+
+def _dsg_from_environment() -> dict[str, str]:
+    """[dsg] keys set by SENDKPI_DSG_STATUTORY_OVERRIDE_END, SENDKPI_DSG_PROJECTION_YEARS,
+    SENDKPI_DSG_DEFICIT_THRESHOLD_GBP_K and SENDKPI_DSG_DEFICIT_THRESHOLD_PCT_OF_ALLOCATION."""
+    variables = {key: os.environ.get(f"SENDKPI_DSG_{key.upper()}") for key in _DSG_ENVIRONMENT_KEYS}
+    return {key: value for key, value in variables.items() if value}
+
+
 def _dsg_settings(section: object) -> DsgSettings:
-    """The [dsg] section; statutory_override_end and projection_years have environment
-    overrides (SENDKPI_DSG_STATUTORY_OVERRIDE_END, SENDKPI_DSG_PROJECTION_YEARS)."""
+    """The [dsg] section (with its environment and run overrides already merged in)."""
     if not isinstance(section, dict):
         raise SettingsError("[dsg] must be a table")
-    end_value = os.environ.get("SENDKPI_DSG_STATUTORY_OVERRIDE_END") or section.get(
-        "statutory_override_end", "2028-03-31"
-    )
+    end_value = section.get("statutory_override_end", "2028-03-31")
     try:
         end = end_value if isinstance(end_value, date) else date.fromisoformat(str(end_value).strip())
     except ValueError:
         raise SettingsError(f"dsg.statutory_override_end must be a date like 2028-03-31, not {end_value!r}") from None
     if (end.month, end.day) != (3, 31):
         raise SettingsError(f"dsg.statutory_override_end must be a financial year end (31 March), not {end}")
-    years = _whole_number(
-        os.environ.get("SENDKPI_DSG_PROJECTION_YEARS") or section.get("projection_years", 4), "dsg.projection_years"
-    )
+    years = _whole_number(section.get("projection_years", 4), "dsg.projection_years")
     scenarios = section.get("scenarios", {})
     if not isinstance(scenarios, dict):
         raise SettingsError("[dsg.scenarios] must hold [dsg.scenarios.<name>] tables")
@@ -370,18 +385,14 @@ def _dsg_settings(section: object) -> DsgSettings:
         end,
         years,
         tuple(_dsg_scenario(name, table) for name, table in scenarios.items()),
-        deficit_threshold_gbp_k=_optional_threshold(
-            section, "deficit_threshold_gbp_k", "SENDKPI_DSG_DEFICIT_THRESHOLD_GBP_K"
-        ),
-        deficit_threshold_pct_of_allocation=_optional_threshold(
-            section, "deficit_threshold_pct_of_allocation", "SENDKPI_DSG_DEFICIT_THRESHOLD_PCT_OF_ALLOCATION"
-        ),
+        deficit_threshold_gbp_k=_optional_threshold(section, "deficit_threshold_gbp_k"),
+        deficit_threshold_pct_of_allocation=_optional_threshold(section, "deficit_threshold_pct_of_allocation"),
     )
 
 
-def _optional_threshold(section: dict, key: str, variable: str) -> float | None:
-    """A deficit threshold from [dsg] (or its environment variable): a positive number, or unset."""
-    value = os.environ.get(variable) or section.get(key)
+def _optional_threshold(section: dict, key: str) -> float | None:
+    """A deficit threshold from [dsg]: a positive number, or unset."""
+    value = section.get(key)
     if value is None or value == "":
         return None
     try:
@@ -472,17 +483,28 @@ def load_settings(config_file: Path | None = None, overrides: Mapping[str, objec
     if config_file is None:
         config_file = Path(os.environ.get("SENDKPI_CONFIG") or CONFIG_FILE).expanduser().resolve()
     values = {**_DEFAULTS, **_read_config_file(config_file)}
+    overrides = dict(overrides or {})
+    unknown = sorted(set(overrides) - set(_DEFAULTS) - set(RUN_SECTIONS))
+    if unknown:
+        raise SettingsError(
+            f"{', '.join(unknown)} is not a setting (the settings are: {', '.join([*_DEFAULTS, *RUN_SECTIONS])})"
+        )
     fetch = _fetch_settings(values.pop("fetch", {}))
-    dsg = _dsg_settings(values.pop("dsg", {}))
     notify = _notify_settings(values.pop("notify", {}))
-    comparator_groups = _comparator_groups(_comparator_groups_from_environment() or values.pop("comparator_groups", {}))
+    dsg_section = values.pop("dsg", {})
+    if not isinstance(dsg_section, dict):
+        raise SettingsError("[dsg] must be a table")
+    dsg = _dsg_settings({**dsg_section, **_dsg_from_environment(), **(overrides.pop("dsg", None) or {})})
+    comparator_groups = _comparator_groups(
+        overrides.pop("comparator_groups", None)
+        or _comparator_groups_from_environment()
+        or values.pop("comparator_groups", {})
+    )
     for key in _DEFAULTS:
         env_value = os.environ.get(f"SENDKPI_{key.upper()}")
         if env_value is not None and env_value != "":
             values[key] = env_value
-    for key, value in (overrides or {}).items():
-        if key not in _DEFAULTS:
-            raise SettingsError(f"{key} is not a setting (the settings are: {', '.join(_DEFAULTS)})")
+    for key, value in overrides.items():
         if value is not None:
             values[key] = value
     base = config_file.parent

@@ -389,12 +389,51 @@ def test_bad_duckdb_limits_are_refused(name, value):
 
 
 def test_every_setting_but_the_key_file_is_a_typed_described_resource_field():
-    from pipelines.resources import WarehouseResource
-    from pipelines.settings import _DEFAULTS
+    from pipelines.resources import DsgConfig, WarehouseResource
+    from pipelines.settings import _DEFAULTS, RUN_SECTIONS, _dsg_from_environment
 
     fields = WarehouseResource.model_fields
-    assert set(fields) == set(_DEFAULTS) - {"pseudonymisation_key_file"}
+    assert set(fields) == set(_DEFAULTS) - {"pseudonymisation_key_file"} | set(RUN_SECTIONS)
     assert all(field.description and field.default is None for field in fields.values())
+    # Every [dsg] key with an environment variable can be set for a run too.
+    with environment(**{f"SENDKPI_DSG_{key.upper()}": "1" for key in DsgConfig.model_fields}):
+        assert set(_dsg_from_environment()) <= set(DsgConfig.model_fields)
+
+
+def test_a_run_sets_comparator_groups_and_dsg_over_file_and_environment_checked_the_same(tmp_path):
+    from pipelines.resources import DsgConfig, DsgScenarioConfig, WarehouseResource
+
+    config = tmp_path / "sendkpi.toml"
+    config.write_text(
+        f'data_dir = "{tmp_path}"\n[comparator_groups]\nfile_group = ["885"]\n'
+        "[dsg]\nprojection_years = 3\ndeficit_threshold_gbp_k = 900\n"
+        "[dsg.scenarios.from_file]\nsavings_gbp_k = 10\n"
+    )
+    scenario = DsgScenarioConfig(high_needs_demand_growth_pct=6.5, stated={"2025-26": {"other_blocks_gbp_k": -250.0}})
+    run = WarehouseResource(
+        comparator_groups={"run_panel": ["886", "E10000034"]},
+        dsg=DsgConfig(projection_years=6, scenarios={"run_scenario": scenario}),
+    )
+    with environment(SENDKPI_CONFIG=str(config), SENDKPI_DSG_PROJECTION_YEARS="5"):
+        file_and_environment = WarehouseResource().settings()
+        assert [group.name for group in file_and_environment.comparator_groups] == ["file_group"]
+        assert file_and_environment.dsg.projection_years == 5
+        settings = run.settings()
+    assert [(group.name, group.members) for group in settings.comparator_groups] == [
+        ("run_panel", ("886", "E10000034"))
+    ]
+    # The run's keys win; the keys it leaves empty keep the file's (the threshold).
+    assert settings.dsg.projection_years == 6 and settings.dsg.deficit_threshold_gbp_k == 900
+    assert [(s.name, s.high_needs_demand_growth_pct, s.stated) for s in settings.dsg.scenarios] == [
+        ("run_scenario", 6.5, {"2025-26": {"other_blocks_gbp_k": -250.0}})
+    ]
+    with environment(SENDKPI_CONFIG=str(config)):
+        with pytest.raises(SettingsError, match="financial year end"):
+            WarehouseResource(dsg=DsgConfig(statutory_override_end="2028-04-30")).settings()
+        with pytest.raises(SettingsError, match="snake_case"):
+            WarehouseResource(comparator_groups={"Bad Name": ["885"]}).settings()
+        with pytest.raises(SettingsError, match="financial year like"):
+            WarehouseResource(dsg=DsgConfig(scenarios={"s": DsgScenarioConfig(stated={"2025": {}})})).settings()
 
 
 def test_a_resource_field_overrides_file_and_environment_for_its_run_by_the_same_rules(tmp_path):
@@ -418,6 +457,12 @@ def test_dagster_sees_the_settings_in_run_config_and_resolves_an_env_var(tmp_pat
     assert valid["resources"]["warehouse"]["config"]["home_la"] == "885"
     with pytest.raises(dg.DagsterInvalidConfigError):
         dg.validate_run_config(job, {"resources": {"warehouse": {"config": {"small_count_threshold": "five"}}}})
+    groups = {"comparator_groups": {"panel": ["885", "886"]}, "dsg": {"scenarios": {"high": {"savings_gbp_k": 50}}}}
+    valid = dg.validate_run_config(job, {"resources": {"warehouse": {"config": groups}}})
+    assert valid["resources"]["warehouse"]["config"]["comparator_groups"] == {"panel": ["885", "886"]}
+    assert valid["resources"]["warehouse"]["config"]["dsg"]["scenarios"]["high"]["savings_gbp_k"] == 50
+    with pytest.raises(dg.DagsterInvalidConfigError):
+        dg.validate_run_config(job, {"resources": {"warehouse": {"config": {"dsg": {"projection_years": "six"}}}}})
     with environment(SENDKPI_DATA_DIR=str(tmp_path), COUNCIL_LA_CODE="885"):
         warehouse = WarehouseResource(home_la=dg.EnvVar("COUNCIL_LA_CODE"))
         with dg.build_resources({"warehouse": warehouse}) as resources:

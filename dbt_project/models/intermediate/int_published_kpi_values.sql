@@ -4,12 +4,62 @@
 -- children missing education on the census day by term). Where releases
 -- overlap the newer one wins; the release each value came from is kept. A suppressed value
 -- is NULL with its reason, never 0.
+
+{#- Where each KPI's published figures are: the source (a CTE below) and its columns for the
+    numerator, the denominator and the value; the value's missing reason is the value's
+    column with _missing_reason. One line per KPI: a new published KPI is one line here and
+    one row in the kpi_definitions seed (a relationships test holds the two together). #}
+{%- set published_kpis = [
+    {'kpi_id': 'ehcp_20wk_excl_exc', 'source': 'timeliness', 'numerator': 'plans_issued_within_20_weeks_excl_exceptions', 'denominator': 'plans_issued_excl_exceptions', 'value': 'pct_plans_issued_within_20_weeks_excl_exceptions'},
+    {'kpi_id': 'ehcp_20wk_incl_exc', 'source': 'timeliness', 'numerator': 'plans_issued_within_20_weeks', 'denominator': 'plans_issued', 'value': 'pct_plans_issued_within_20_weeks'},
+    {'kpi_id': 'ehc_decision_6wk', 'source': 'requests', 'numerator': 'decisions_within_6_weeks', 'denominator': 'decisions_within_6_weeks + decisions_over_6_weeks', 'value': 'pct_decisions_within_6_weeks'},
+    {'kpi_id': 'refusal_to_assess_rate', 'source': 'requests', 'numerator': 'requests_decided_not_to_assess', 'denominator': 'requests_received', 'value': 'refusal_to_assess_rate'},
+    {'kpi_id': 'ehc_no_plan_decision_16wk', 'source': 'assessments', 'numerator': 'decisions_not_to_issue_within_16_weeks', 'denominator': 'decisions_not_to_issue_within_16_weeks + decisions_not_to_issue_over_16_weeks', 'value': 'pct_decisions_not_to_issue_within_16_weeks'},
+    {'kpi_id': 'annual_review_decision_4wk', 'source': 'annual_reviews', 'numerator': 'review_decisions_within_4_weeks', 'denominator': 'review_decisions_within_4_weeks + review_decisions_over_4_weeks', 'value': 'pct_review_decisions_within_4_weeks'},
+    {'kpi_id': 'perm_excl_rate', 'source': 'exclusions', 'numerator': 'perm_excl', 'denominator': 'headcount', 'value': 'perm_excl_rate'},
+    {'kpi_id': 'susp_rate', 'source': 'exclusions', 'numerator': 'suspension', 'denominator': 'headcount', 'value': 'susp_rate'},
+    {'kpi_id': 'one_plus_susp_rate', 'source': 'exclusions', 'numerator': 'one_plus_susp', 'denominator': 'headcount', 'value': 'one_plus_susp_rate'},
+    {'kpi_id': 'neet_pct', 'source': 'neet', 'numerator': 'neet', 'denominator': 'cohort', 'value': 'neet_pct'},
+    {'kpi_id': 'not_known_pct', 'source': 'neet', 'numerator': 'not_known', 'denominator': 'cohort', 'value': 'not_known_pct'},
+    {'kpi_id': 'neet_nk_pct', 'source': 'neet', 'numerator': 'neet_nk', 'denominator': 'cohort', 'value': 'neet_nk_pct'},
+    {'kpi_id': 'cme_children_census', 'source': 'missing_education_on_census_day', 'numerator': 'child_count', 'denominator': 'cast(null as double)', 'value': 'child_count'},
+    {'kpi_id': 'cme_rate_per_100', 'source': 'missing_education_on_census_day', 'numerator': 'child_count', 'denominator': 'cast(null as double)', 'value': 'rate_per_100'},
+    {'kpi_id': 'cme_children', 'source': 'missing_education_during_the_year', 'numerator': 'child_count', 'denominator': 'cast(null as double)', 'value': 'child_count'},
+] -%}
+
+{#- Each source's period, and what follows the KPI id (NEET's EHC plan rows are KPIs of their own). #}
+{%- set calendar_year = {'period_type': "'calendar_year'", 'period_index': 'calendar_year', 'kpi_suffix': "''"} -%}
+{%- set academic_year = {'period_type': "'academic_year'", 'period_index': 'academic_year_start', 'kpi_suffix': "''"} -%}
+{%- set sources = {
+    'timeliness': calendar_year,
+    'requests': calendar_year,
+    'assessments': calendar_year,
+    'annual_reviews': calendar_year,
+    'exclusions': academic_year,
+    'neet': {'period_type': "'academic_year'", 'period_index': 'academic_year_start', 'kpi_suffix': 'kpi_suffix'},
+    'missing_education_on_census_day': {'period_type': 'period_type', 'period_index': 'period_index', 'kpi_suffix': "''"},
+    'missing_education_during_the_year': academic_year,
+} %}
+
 with timeliness as (
     select * from {{ ref('stg_dfe__ehcp_timeliness') }}
 ),
 
 requests as (
-    select * from {{ ref('stg_dfe__ehcp_requests') }}
+    -- DfE left request_not_assess_pc unpublished ('x') before 2023 but published both
+    -- counts: the rate is then computed from them, as DfE defines it, to one decimal place.
+    select
+        *,
+        coalesce(
+            pct_requests_not_assessed,
+            round(100.0 * requests_decided_not_to_assess / nullif(requests_received, 0), 1)
+        ) as refusal_to_assess_rate,
+        case
+            when pct_requests_not_assessed is not null then null
+            when requests_decided_not_to_assess is not null and nullif(requests_received, 0) is not null then null
+            else pct_requests_not_assessed_missing_reason
+        end as refusal_to_assess_rate_missing_reason
+    from {{ ref('stg_dfe__ehcp_requests') }}
 ),
 
 assessments as (
@@ -27,7 +77,8 @@ exclusions as (
 ),
 
 neet as (
-    -- Ages 16 and 17 together; all young people, and those with an EHC plan.
+    -- Ages 16 and 17 together; all young people, and those with an EHC plan. DfE's headline:
+    -- averages of December, January and February (numerator and cohort).
     select
         *,
         case when characteristic = 'ehc_plan' then '_ehc_plan' else '' end as kpi_suffix
@@ -36,6 +87,9 @@ neet as (
       and (characteristic = 'ehc_plan' or (characteristic = 'total' and characteristic_group = 'total'))
 ),
 
+-- Two measures never compared with each other: children missing education on the census
+-- day of each term, and at any time during the academic year (what the local extract
+-- counts). Published counts are rounded (authorities to 10, England to 100).
 missing_education_on_census_day as (
     select * from {{ ref('stg_dfe__cme') }}
     where breakdown = 'total'
@@ -47,160 +101,26 @@ missing_education_during_the_year as (
 ),
 
 kpi_rows as (
+    {%- for kpi in published_kpis %}
+    {%- set source = sources[kpi.source] %}
     select
-        release, release_year, 'calendar_year' as period_type, calendar_year as period_index,
-        geographic_level, region_code, region_name, old_la_code, la_name,
-        'ehcp_20wk_excl_exc' as kpi_id,
-        plans_issued_within_20_weeks_excl_exceptions as numerator,
-        plans_issued_excl_exceptions as denominator,
-        pct_plans_issued_within_20_weeks_excl_exceptions as value,
-        pct_plans_issued_within_20_weeks_excl_exceptions_missing_reason as value_missing_reason
-    from timeliness
-
-    union all
-
-    select
-        release, release_year, 'calendar_year', calendar_year,
-        geographic_level, region_code, region_name, old_la_code, la_name,
-        'ehcp_20wk_incl_exc',
-        plans_issued_within_20_weeks,
-        plans_issued,
-        pct_plans_issued_within_20_weeks,
-        pct_plans_issued_within_20_weeks_missing_reason
-    from timeliness
-
-    union all
-
-    select
-        release, release_year, 'calendar_year', calendar_year,
-        geographic_level, region_code, region_name, old_la_code, la_name,
-        'ehc_decision_6wk',
-        decisions_within_6_weeks,
-        decisions_within_6_weeks + decisions_over_6_weeks,
-        pct_decisions_within_6_weeks,
-        pct_decisions_within_6_weeks_missing_reason
-    from requests
-
-    union all
-
-    -- DfE left request_not_assess_pc unpublished ('x') before 2023 but published both
-    -- counts: the rate is then computed from them, as DfE defines it, to one decimal place.
-    select
-        release, release_year, 'calendar_year', calendar_year,
-        geographic_level, region_code, region_name, old_la_code, la_name,
-        'refusal_to_assess_rate',
-        requests_decided_not_to_assess,
-        requests_received,
-        coalesce(
-            pct_requests_not_assessed,
-            round(100.0 * requests_decided_not_to_assess / nullif(requests_received, 0), 1)
-        ),
-        case
-            when pct_requests_not_assessed is not null then null
-            when requests_decided_not_to_assess is not null and nullif(requests_received, 0) is not null then null
-            else pct_requests_not_assessed_missing_reason
-        end
-    from requests
-
-    union all
-
-    select
-        release, release_year, 'calendar_year', calendar_year,
-        geographic_level, region_code, region_name, old_la_code, la_name,
-        'ehc_no_plan_decision_16wk',
-        decisions_not_to_issue_within_16_weeks,
-        decisions_not_to_issue_within_16_weeks + decisions_not_to_issue_over_16_weeks,
-        pct_decisions_not_to_issue_within_16_weeks,
-        pct_decisions_not_to_issue_within_16_weeks_missing_reason
-    from assessments
-
-    union all
-
-    select
-        release, release_year, 'calendar_year', calendar_year,
-        geographic_level, region_code, region_name, old_la_code, la_name,
-        'annual_review_decision_4wk',
-        review_decisions_within_4_weeks,
-        review_decisions_within_4_weeks + review_decisions_over_4_weeks,
-        pct_review_decisions_within_4_weeks,
-        pct_review_decisions_within_4_weeks_missing_reason
-    from annual_reviews
-
-    union all
-
-    select
-        release, release_year, 'academic_year', academic_year_start,
-        geographic_level, region_code, region_name, old_la_code, la_name,
-        'perm_excl_rate', perm_excl, headcount, perm_excl_rate, perm_excl_rate_missing_reason
-    from exclusions
-
-    union all
-
-    select
-        release, release_year, 'academic_year', academic_year_start,
-        geographic_level, region_code, region_name, old_la_code, la_name,
-        'susp_rate', suspension, headcount, susp_rate, susp_rate_missing_reason
-    from exclusions
-
-    union all
-
-    select
-        release, release_year, 'academic_year', academic_year_start,
-        geographic_level, region_code, region_name, old_la_code, la_name,
-        'one_plus_susp_rate', one_plus_susp, headcount, one_plus_susp_rate, one_plus_susp_rate_missing_reason
-    from exclusions
-
-    union all
-
-    -- DfE's headline: averages of December, January and February (numerator and cohort).
-    select
-        release, release_year, 'academic_year', academic_year_start,
-        geographic_level, region_code, region_name, old_la_code, la_name,
-        'neet_pct' || kpi_suffix, neet, cohort, neet_pct, neet_pct_missing_reason
-    from neet
-
-    union all
-
-    select
-        release, release_year, 'academic_year', academic_year_start,
-        geographic_level, region_code, region_name, old_la_code, la_name,
-        'not_known_pct' || kpi_suffix, not_known, cohort, not_known_pct, not_known_pct_missing_reason
-    from neet
-
-    union all
-
-    select
-        release, release_year, 'academic_year', academic_year_start,
-        geographic_level, region_code, region_name, old_la_code, la_name,
-        'neet_nk_pct' || kpi_suffix, neet_nk, cohort, neet_nk_pct, neet_nk_pct_missing_reason
-    from neet
-
-    union all
-
-    -- Two measures never compared with each other: children missing education on the census
-    -- day of each term, and at any time during the academic year (what the local extract
-    -- counts). Published counts are rounded (authorities to 10, England to 100).
-    select
-        release, release_year, period_type, period_index,
-        geographic_level, region_code, region_name, old_la_code, la_name,
-        'cme_children_census', child_count, cast(null as double), child_count, child_count_missing_reason
-    from missing_education_on_census_day
-
-    union all
-
-    select
-        release, release_year, period_type, period_index,
-        geographic_level, region_code, region_name, old_la_code, la_name,
-        'cme_rate_per_100', child_count, cast(null as double), rate_per_100, rate_per_100_missing_reason
-    from missing_education_on_census_day
-
-    union all
-
-    select
-        release, release_year, 'academic_year', academic_year_start,
-        geographic_level, region_code, region_name, old_la_code, la_name,
-        'cme_children', child_count, cast(null as double), child_count, child_count_missing_reason
-    from missing_education_during_the_year
+        release,
+        release_year,
+        {{ source.period_type }} as period_type,
+        {{ source.period_index }} as period_index,
+        geographic_level,
+        region_code,
+        region_name,
+        old_la_code,
+        la_name,
+        '{{ kpi.kpi_id }}' || {{ source.kpi_suffix }} as kpi_id,
+        {{ kpi.numerator }} as numerator,
+        {{ kpi.denominator }} as denominator,
+        {{ kpi.value }} as value,
+        {{ kpi.value }}_missing_reason as value_missing_reason
+    from {{ kpi.source }}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 ),
 
 with_geography as (
