@@ -1,6 +1,8 @@
 """Publish: after dbt built and tested the marts, each step writes its part of this run's
 published set; the last makes the complete set current in one switch (pipelines/releases.py)."""
 
+from pathlib import Path
+
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
@@ -57,9 +59,9 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResou
 )
 def open_data_export(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     settings = warehouse.settings()
-    written = write_public_export(settings, releases.being_built(settings, context.run_id))
-    context.log.info(f"Open data: {', '.join(path.name for path in written)}")
-    return dg.MaterializeResult(metadata={"files": [path.name for path in written]})
+    return _files_written(
+        context, "Open data", write_public_export(settings, releases.being_built(settings, context.run_id))
+    )
 
 
 @dg.asset(
@@ -75,8 +77,14 @@ def open_data_export(context: dg.AssetExecutionContext, warehouse: WarehouseReso
 def scrutiny_pack(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     settings = warehouse.settings()
     written = write_scrutiny_pack(settings, context.run_id, releases.being_built(settings, context.run_id))
-    context.log.info(f"Scrutiny pack: {', '.join(path.name for path in written)}")
-    return dg.MaterializeResult(metadata={"files": [path.name for path in written]})
+    return _files_written(context, "Scrutiny pack", written)
+
+
+def _files_written(context: dg.AssetExecutionContext, what: str, written: list[Path]) -> dg.MaterializeResult:
+    """Say which files a publishing step wrote, in the log and the materialisation."""
+    names = [path.name for path in written]
+    context.log.info(f"{what}: {', '.join(names)}")
+    return dg.MaterializeResult(metadata={"files": names})
 
 
 @dg.asset(

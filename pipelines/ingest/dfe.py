@@ -81,6 +81,16 @@ def _same(names: list[str]) -> dict[str, str]:
     return {name: name for name in names}
 
 
+def _neighbour_columns(code: str, neighbour: str, closeness: str) -> dict[str, str]:
+    """A statistical neighbour model's columns: the authority, then its ten neighbours and
+    their closeness bands (`neighbour` and `closeness` are DfE's names with {rank} in them)."""
+    return (
+        {"old_la_code": code, "la_name": "la_name"}
+        | {f"sn_{rank}": neighbour.format(rank=rank) for rank in range(1, 11)}
+        | {f"sn_{rank}p": closeness.format(rank=rank) for rank in range(1, 11)}
+    )
+
+
 # Columns not published in a release are stored as DfE's "x" (not available).
 _NOT_IN_RELEASE = "x"
 
@@ -373,9 +383,7 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout(
         name="Statistical neighbours 2025 model (wide CSV: SN_1..SN_10 with closeness)",
         table="dfe_sn_model_wide",
-        columns=_same(["old_la_code", "la_name"])
-        | {f"sn_{rank}": f"sn_{rank}" for rank in range(1, 11)}
-        | {f"sn_{rank}p": f"sn_{rank}p" for rank in range(1, 11)},
+        columns=_neighbour_columns("old_la_code", "sn_{rank}", "sn_{rank}p"),
         # The wide CSV with closeness bands is how DfE ships the 2025 model; the 2021 model
         # came as a workbook (pipelines/ingest/dfe_workbooks.py).
         fixed_release="sn_model_2025",
@@ -383,9 +391,7 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout(
         name="Statistical neighbours model (DfE workbook: SN1..SN10 with closeness)",
         table="dfe_sn_model_wide",
-        columns={"old_la_code": "la_num", "la_name": "la_name"}
-        | {f"sn_{rank}": f"sn{rank}" for rank in range(1, 11)}
-        | {f"sn_{rank}p": f"sn{rank}_snp" for rank in range(1, 11)},
+        columns=_neighbour_columns("la_num", "sn{rank}", "sn{rank}_snp"),
         # The 2021 and 2025 workbooks share one layout and carry no model year in their cells
         # or document properties: DfE names it in the file name (sn_april_2021.xlsx,
         # sn_may_2025.xlsx), so the release is "sn_model_<year in the file name>".

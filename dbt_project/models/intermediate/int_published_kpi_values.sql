@@ -8,7 +8,8 @@
 {#- Where each KPI's published figures are: the source (a CTE below) and its columns for the
     numerator, the denominator and the value; the value's missing reason is the value's
     column with _missing_reason. One line per KPI: a new published KPI is one line here and
-    one row in the kpi_definitions seed (a relationships test holds the two together). #}
+    one row in the kpi_definitions seed with its dfe_source (the dbt test
+    published_kpis_are_catalogued_as_dfe_published holds the two together). #}
 {%- set published_kpis = [
     {'kpi_id': 'ehcp_20wk_excl_exc', 'source': 'timeliness', 'numerator': 'plans_issued_within_20_weeks_excl_exceptions', 'denominator': 'plans_issued_excl_exceptions', 'value': 'pct_plans_issued_within_20_weeks_excl_exceptions'},
     {'kpi_id': 'ehcp_20wk_incl_exc', 'source': 'timeliness', 'numerator': 'plans_issued_within_20_weeks', 'denominator': 'plans_issued', 'value': 'pct_plans_issued_within_20_weeks'},
