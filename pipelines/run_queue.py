@@ -26,14 +26,8 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.jobs import WAREHOUSE_WRITER_TAG
-from pipelines.service import (
-    POSTGRES_URL_VARIABLE,
-    SERVICE_FILE,
-    dagster_home,
-    postgres_driver_url,
-    tool,
-)
-from pipelines.settings import PROJECT_ROOT, Settings
+from pipelines.service import SERVICE_FILE, dagster_home, service_environment, tool
+from pipelines.settings import PROJECT_ROOT, Settings, environment
 
 QUEUE_DAEMON = "QUEUED_RUN_COORDINATOR"
 # The daemon beats every 30 s or so: two missed beats and the service is taken as stopped.
@@ -77,19 +71,9 @@ def running_service(settings: Settings) -> Service | None:
 @contextmanager
 def service_instance(service: Service) -> Iterator[dg.DagsterInstance]:
     """The service's instance (PostgreSQL when SENDKPI_POSTGRES_URL is set, as for the service)."""
-    saved = {name: os.environ.get(name) for name in ("DAGSTER_HOME", POSTGRES_URL_VARIABLE)}
-    os.environ["DAGSTER_HOME"] = str(service.home)
-    if saved[POSTGRES_URL_VARIABLE]:
-        os.environ[POSTGRES_URL_VARIABLE] = postgres_driver_url(saved[POSTGRES_URL_VARIABLE])
-    try:
+    with environment(**service_environment(service.home)):
         with dg.DagsterInstance.from_config(str(service.home)) as instance:
             yield instance
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def queue_is_served(instance: dg.DagsterInstance, now: float | None = None) -> bool:
@@ -102,12 +86,16 @@ def submit(service: Service, tags: dict[str, str]) -> str:
     """Put a refresh_all run on the service's queue (`dagster job launch` against its code
     location and instance); returns the run id."""
     run_id = str(uuid.uuid4())
-    environment = {**os.environ, "DAGSTER_HOME": str(service.home)}
-    if environment.get(POSTGRES_URL_VARIABLE):
-        environment[POSTGRES_URL_VARIABLE] = postgres_driver_url(environment[POSTGRES_URL_VARIABLE])
     command = [tool("dagster"), "job", "launch", "-m", service.code_location, "-j", "refresh_all"]
     command += ["--run-id", run_id, "--tags", json.dumps(tags)]
-    completed = subprocess.run(command, env=environment, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+    completed = subprocess.run(
+        command,
+        env={**os.environ, **service_environment(service.home)},
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if completed.returncode != 0:
         raise SubmitError(f"the service did not take the run: {(completed.stderr or completed.stdout)[-1500:]}")
     return run_id

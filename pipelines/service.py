@@ -42,6 +42,15 @@ def postgres_driver_url(url: str) -> str:
     return url
 
 
+def service_environment(home: Path) -> dict[str, str]:
+    """What the service's processes (and a command submitting to it) set: its DAGSTER_HOME,
+    and the PostgreSQL URL, when there is one, with the driver dagster-postgres needs."""
+    values = {"DAGSTER_HOME": str(home)}
+    if os.environ.get(POSTGRES_URL_VARIABLE):
+        values[POSTGRES_URL_VARIABLE] = postgres_driver_url(os.environ[POSTGRES_URL_VARIABLE])
+    return values
+
+
 def dagster_home(settings: Settings) -> Path:
     return Path(os.environ.get("DAGSTER_HOME") or settings.data_dir / "dagster_home").resolve()
 
@@ -90,12 +99,7 @@ def serve(settings: Settings, host: str, port: int, code_location: str = CODE_LO
     print(f"UI: http://{host}:{port}  (the daemon runs the schedule, sensors and the run queue)", flush=True)
     environment = {
         **os.environ,
-        **(
-            {POSTGRES_URL_VARIABLE: postgres_driver_url(os.environ[POSTGRES_URL_VARIABLE])}
-            if os.environ.get(POSTGRES_URL_VARIABLE)
-            else {}
-        ),
-        "DAGSTER_HOME": str(home),
+        **service_environment(home),
         # The runs the daemon launches call dbt; it sits beside this Python.
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }

@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -554,3 +555,23 @@ def _trend_quarters(value: object) -> int:
             f"points), not {value!r}"
         )
     return number
+
+
+@contextmanager
+def environment(**values: str | None) -> Iterator[None]:
+    """Set (or, with None, unset) environment variables for the duration of a block; the
+    previous values come back after it, whatever happens inside."""
+    saved = {name: os.environ.get(name) for name in values}
+    try:
+        _set_environment(values)
+        yield
+    finally:
+        _set_environment(saved)
+
+
+def _set_environment(values: Mapping[str, str | None]) -> None:
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value

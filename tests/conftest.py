@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from pipelines.settings import Settings
+from pipelines.settings import Settings, environment
 from schemas import EXTRACTS
 from synthetic_sample import (
     SAMPLE_COMPARATOR_GROUPS,
@@ -24,25 +23,6 @@ from synthetic_sample import (
 SAMPLE_EXTRACT_FILES = len(EXTRACTS) * len(SAMPLE_PERIODS)
 
 SHARED_DFE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dfe"
-
-
-@contextmanager
-def environment(**values: str | None) -> Iterator[None]:
-    """Set (or, with None, unset) SENDKPI_* variables for the duration of a block."""
-    saved = {name: os.environ.get(name) for name in values}
-    try:
-        for name, value in values.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def sample_settings(data_dir: Path, **overrides) -> Settings:

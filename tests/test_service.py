@@ -24,7 +24,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipelines.service import instance_config, postgres_driver_url
+from pipelines.service import instance_config, postgres_driver_url, service_environment
 from pipelines.settings import PROJECT_ROOT
 from tests.conftest import environment, write_sample
 from tests.service_location import EVERY_MINUTE_SCHEDULE
@@ -72,6 +72,16 @@ def test_a_plain_postgres_url_names_the_driver_dagster_postgres_is_written_for()
     assert postgres_driver_url("postgresql://u:p@db:5432/dagster") == "postgresql+psycopg2://u:p@db:5432/dagster"
     assert postgres_driver_url("postgres://u@db/dagster") == "postgresql+psycopg2://u@db/dagster"
     assert postgres_driver_url("postgresql+psycopg2://u@db/x") == "postgresql+psycopg2://u@db/x"
+
+
+def test_the_service_and_a_command_submitting_to_it_see_one_home_and_the_driver_url(tmp_path):
+    with environment(SENDKPI_POSTGRES_URL="postgres://u@db/dagster"):
+        assert service_environment(tmp_path) == {
+            "DAGSTER_HOME": str(tmp_path),
+            "SENDKPI_POSTGRES_URL": "postgresql+psycopg2://u@db/dagster",
+        }
+    with environment(SENDKPI_POSTGRES_URL=None):
+        assert service_environment(tmp_path) == {"DAGSTER_HOME": str(tmp_path)}
 
 
 def test_the_instance_uses_postgres_only_when_a_url_is_set():
