@@ -209,19 +209,7 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout(
         name="EHC plans release: 20-week timeliness",
         table="dfe_ehcp_timeliness",
-        columns=_same(
-            _GEOGRAPHY
-            + [
-                "breakdown_topic",
-                "breakdown",
-                "plans_issued_den",
-                "plans_issued_den_ex",
-                "plans_issued_within_20_weeks",
-                "plans_issued_20_weeks_ex",
-                "pc_plans_issued_within_20_weeks",
-                "pc_plans_issued_20_weeks_ex",
-            ]
-        ),
+        columns=_same(_GEOGRAPHY + ["breakdown_topic", "breakdown"] + _SEN2_TIMELINESS),
         release_prefix="dfe_ehcp",
     ),
     Layout(
