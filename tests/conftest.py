@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -45,6 +46,14 @@ class PipelineRun:
     benchmarks_dir: Path
     success: bool
     result: object
+    home_la: str = "990"
+    comparator_groups: str | None = None
+
+    def again(self, **changes) -> PipelineRun:
+        """The refresh run again on the same folders with this run's settings, any changed
+        (home_la, key, comparator_groups)."""
+        settings = {"home_la": self.home_la, "comparator_groups": self.comparator_groups, **changes}
+        return run_pipeline(self.data_dir, self.benchmarks_dir, **settings)
 
     @property
     def marts_dir(self) -> Path:
@@ -80,7 +89,7 @@ def run_pipeline(
         result = defs.resolve_job_def("refresh_all").execute_in_process(
             instance=instance, raise_on_error=False, tags=all_quarters_tags(instance)
         )
-    return PipelineRun(data_dir, benchmarks_dir, result.success, result)
+    return PipelineRun(data_dir, benchmarks_dir, result.success, result, home_la, comparator_groups)
 
 
 def step_failure_messages(run: PipelineRun) -> str:
@@ -110,6 +119,23 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
     return run
 
 
+def copy_of(run: PipelineRun, data_dir: Path) -> PipelineRun:
+    """A copy of a built run's data folder (raw files, build warehouse and ledger, published
+    sets, and the benchmarks when they live inside it) in data_dir, with the run's settings:
+    a run on it loads only what the test changed, and the original stays as built."""
+    shutil.copytree(run.data_dir, data_dir, symlinks=True)  # the published links are relative
+    benchmarks_dir = run.benchmarks_dir
+    if benchmarks_dir.is_relative_to(run.data_dir):
+        benchmarks_dir = data_dir / benchmarks_dir.relative_to(run.data_dir)
+    return replace(run, data_dir=data_dir, benchmarks_dir=benchmarks_dir)
+
+
+@pytest.fixture
+def demo_copy(demo_run: PipelineRun, tmp_path: Path) -> PipelineRun:
+    """A copy of the built demo for a test that changes an input or breaks something."""
+    return copy_of(demo_run, tmp_path / "demo")
+
+
 @pytest.fixture
 def warehouse(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """An empty build warehouse (a real DuckDB file) with every extract's raw tables."""
@@ -134,13 +160,26 @@ def shared_dfe() -> Path:
 # demo's published output is e2e through its fixtures; one that starts the refresh job by
 # itself must say so with `pytest.mark.e2e`, or the fast lane stops it with that advice.
 FULL_PIPELINE_JOB = "refresh_all"
-_pipeline_runs: list[str] = []
+# Each in-process refresh, and whether it started on an empty data folder (a build from
+# nothing) or on a warehouse built before (a copy of the demo, or the test's own earlier run).
+_pipeline_runs: list[tuple[str, bool]] = []
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "demo_run" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.e2e)
+
+
+def _starts_from_empty() -> bool:
+    """Does the refresh about to run (with the settings the environment gives it) start with
+    no build warehouse?"""
+    from pipelines.settings import SettingsError, load_settings
+
+    try:
+        return not load_settings().build_warehouse_path.exists()
+    except SettingsError:  # a run that will refuse its settings builds nothing either way
+        return True
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -165,14 +204,18 @@ def pytest_configure(config: pytest.Config) -> None:
             test = os.environ.get("PYTEST_CURRENT_TEST", "a fixture")
             if fast_lane:
                 pytest.fail(f"{test} runs the whole pipeline: mark it pytest.mark.e2e")
-            _pipeline_runs.append(test)
+            _pipeline_runs.append((test, _starts_from_empty()))
         return execute_in_process(job, *args, **kwargs)
 
     dg.JobDefinition.execute_in_process = counted
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
+    from_empty = [test for test, empty in _pipeline_runs if empty]
     terminalreporter.write_line(
-        f"full pipeline runs in process: {len(_pipeline_runs)} "
-        f"(tests/test_faults.py also starts `sendkpi materialise` processes to kill them)"
+        f"full pipeline runs in process: {len(_pipeline_runs)}, {len(from_empty)} of them from an empty "
+        f"data folder, the others on a warehouse built before (a copy of the demo, or the test's own "
+        f"earlier run); tests/test_faults.py also starts `sendkpi materialise` processes to kill them"
     )
+    for test in from_empty:
+        terminalreporter.write_line(f"  from empty: {test}")

@@ -8,7 +8,7 @@ import pytest
 
 from pipelines.run_report import write_run_report
 from pipelines.settings import load_settings
-from tests.conftest import PipelineRun, environment, run_pipeline, write_sample
+from tests.conftest import PipelineRun, copy_of, environment
 
 pytestmark = pytest.mark.e2e
 
@@ -36,9 +36,10 @@ BROKEN = {
 
 
 @pytest.fixture(scope="module")
-def broken_run(tmp_path_factory) -> PipelineRun:
-    data_dir = tmp_path_factory.mktemp("broken_benchmarks")
-    benchmarks = write_sample(data_dir)
+def broken_run(demo_run: PipelineRun, tmp_path_factory) -> PipelineRun:
+    """The built demo again with odd files beside its benchmarks: only the DfE side reloads."""
+    demo = copy_of(demo_run, tmp_path_factory.mktemp("broken_benchmarks") / "demo")
+    data_dir, benchmarks = demo.data_dir, demo.benchmarks_dir
     odd = benchmarks / "odd_downloads"
     odd.mkdir()
     for name, text in BROKEN.items():
@@ -49,7 +50,7 @@ def broken_run(tmp_path_factory) -> PipelineRun:
     first = lines[1].split(",")
     first[4], first[6] = first[6], first[4]  # the first two neighbours swapped: a different list
     (odd / "sn_model_2025_edited.csv").write_text("\n".join([lines[0], ",".join(first), *lines[2:]]) + "\n")
-    run = run_pipeline(data_dir, benchmarks)
+    run = demo.again()
     assert run.success, "a folder with odd files should still publish"
     # The report the run-status sensor writes for a scheduled run, written here for this one.
     with environment(SENDKPI_DATA_DIR=str(data_dir), SENDKPI_BENCHMARKS_DIR=str(benchmarks)):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tests.conftest import PipelineRun, run_pipeline, write_sample
+from tests.conftest import PipelineRun, copy_of
 
 pytestmark = pytest.mark.e2e
 
@@ -53,14 +53,14 @@ FILES = {
 
 
 @pytest.fixture(scope="module")
-def mart(tmp_path_factory) -> pd.DataFrame:
-    data_dir = tmp_path_factory.mktemp("documented_layouts")
-    benchmarks = write_sample(data_dir)
-    folder = benchmarks / "documented_layouts"
+def mart(demo_run: PipelineRun, tmp_path_factory) -> pd.DataFrame:
+    """The built demo again with the hand-made files beside its benchmarks: only the DfE side reloads."""
+    demo = copy_of(demo_run, tmp_path_factory.mktemp("documented_layouts") / "demo")
+    folder = demo.benchmarks_dir / "documented_layouts"
     folder.mkdir()
     for name, text in FILES.items():
         (folder / name).write_text(text + "\n", encoding="utf-8")
-    run: PipelineRun = run_pipeline(data_dir, benchmarks)
+    run = demo.again()
     assert run.success
     status = pd.read_parquet(run.marts_dir / "dfe_file_status.parquet")
     mine = status[status["file_name"].str.startswith("documented_layouts/")]

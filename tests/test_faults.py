@@ -18,9 +18,9 @@ import openpyxl
 import pytest
 
 from pipelines.settings import DEMO_PSEUDONYMISATION_KEY
-from tests.conftest import PipelineRun, environment, run_pipeline, step_failure_messages, write_sample
+from tests.conftest import PipelineRun, environment, step_failure_messages
 
-pytestmark = pytest.mark.e2e  # each test runs the whole pipeline
+pytestmark = pytest.mark.e2e  # each test runs the whole pipeline on a copy of the built demo
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -81,13 +81,6 @@ def _wait_for(condition, timeout: float = 120) -> bool:
     return False
 
 
-@pytest.fixture
-def published(tmp_path: Path) -> PipelineRun:
-    run = run_pipeline(tmp_path, write_sample(tmp_path))
-    assert run.success
-    return run
-
-
 def _kill_when(process: subprocess.Popen, condition) -> bool:
     """Kill the refresh (and its dbt child) with SIGKILL once condition holds; False when the
     refresh finished first."""
@@ -100,8 +93,8 @@ def _kill_when(process: subprocess.Popen, condition) -> bool:
     return True
 
 
-def test_refresh_killed_at_several_points_leaves_published_marts_byte_identical(published: PipelineRun):
-    data_dir = published.data_dir
+def test_refresh_killed_at_several_points_leaves_published_marts_byte_identical(demo_copy: PipelineRun):
+    data_dir = demo_copy.data_dir
     before = _fingerprints(data_dir)
     _correct_a_quarter(data_dir)
     build_db = data_dir / "build" / "warehouse_build.duckdb"
@@ -135,8 +128,8 @@ def _mart_signature(read) -> tuple:
     return read("select count(*), sum(coalesce(numerator, 0)), sum(coalesce(denominator, 0)) from {table}")
 
 
-def test_readers_never_fail_and_see_one_whole_version_during_a_refresh(published: PipelineRun):
-    data_dir = published.data_dir
+def test_readers_never_fail_and_see_one_whole_version_during_a_refresh(demo_copy: PipelineRun):
+    data_dir = demo_copy.data_dir
     parquet = data_dir / "marts" / "kpi_comparison.parquet"
     warehouse = data_dir / "warehouse.duckdb"
 
@@ -191,8 +184,8 @@ def _xlsx_with_title_rows(path: Path, header: list[str], rows: list[list]) -> No
     workbook.save(path)
 
 
-def test_excel_extract_with_title_rows_loads_with_excel_row_numbers(published: PipelineRun):
-    data_dir = published.data_dir
+def test_excel_extract_with_title_rows_loads_with_excel_row_numbers(demo_copy: PipelineRun):
+    data_dir = demo_copy.data_dir
     before = _fingerprints(data_dir)
     from datetime import datetime
 
@@ -211,7 +204,7 @@ def test_excel_extract_with_title_rows_loads_with_excel_row_numbers(published: P
     # Two rows replace a quarter of hundreds: such a correction is held back unless the case
     # loss is accepted deliberately, as here (max_case_loss_pct = 100).
     with environment(SENDKPI_MAX_CASE_LOSS_PCT="100"):
-        run = run_pipeline(data_dir, data_dir / "sample_benchmarks", key=DEMO_PSEUDONYMISATION_KEY)
+        run = demo_copy.again(key=DEMO_PSEUDONYMISATION_KEY)
     assert run.success
     with duckdb.connect(str(data_dir / "build" / "warehouse_build.duckdb"), read_only=True) as connection:
         quarantined = connection.execute(
@@ -227,8 +220,8 @@ def test_excel_extract_with_title_rows_loads_with_excel_row_numbers(published: P
     assert _fingerprints(data_dir) != before
 
 
-def test_windows_1252_file_and_a_copy_under_another_name(published: PipelineRun):
-    data_dir = published.data_dir
+def test_windows_1252_file_and_a_copy_under_another_name(demo_copy: PipelineRun):
+    data_dir = demo_copy.data_dir
     folder = data_dir / "raw" / "ehc_requests"
     original = next(folder.glob("*2023-24_Q4.csv"))
     text = original.read_text(encoding="utf-8").replace(",ASD\n", ",ASD\n", 1)
@@ -238,7 +231,7 @@ def test_windows_1252_file_and_a_copy_under_another_name(published: PipelineRun)
     original.unlink()
     (folder / "ehc_requests_2023-24_Q4_windows.csv").write_bytes("".join(lines).encode("cp1252"))
     (folder / "copy of ehc_requests_2023-24_Q4_windows.csv").write_bytes("".join(lines).encode("cp1252"))
-    run = run_pipeline(data_dir, data_dir / "sample_benchmarks", key=DEMO_PSEUDONYMISATION_KEY)
+    run = demo_copy.again(key=DEMO_PSEUDONYMISATION_KEY)
     assert run.success
     with duckdb.connect(str(data_dir / "build" / "warehouse_build.duckdb"), read_only=True) as connection:
         log = dict(
@@ -253,13 +246,13 @@ def test_windows_1252_file_and_a_copy_under_another_name(published: PipelineRun)
     assert "read as windows-1252" in next(iter(log.values()))
 
 
-def test_a_different_key_on_an_existing_warehouse_is_refused(published: PipelineRun):
-    before = _fingerprints(published.data_dir)
-    run = run_pipeline(published.data_dir, published.benchmarks_dir, key="another-key-entirely-0123456789")
+def test_a_different_key_on_an_existing_warehouse_is_refused(demo_copy: PipelineRun):
+    before = _fingerprints(demo_copy.data_dir)
+    run = demo_copy.again(key="another-key-entirely-0123456789")
     assert not run.success
     messages = step_failure_messages(run)
     assert "not the one this warehouse was built with" in messages
-    assert _fingerprints(published.data_dir) == before
+    assert _fingerprints(demo_copy.data_dir) == before
 
 
 def _comparison_rows(data_dir: Path) -> list[tuple]:
@@ -276,14 +269,14 @@ def _log(data_dir: Path, where: str) -> list[tuple]:
         ).fetchall()
 
 
-def test_truncated_correction_is_rejected_and_the_good_quarter_stays_published(published: PipelineRun):
-    data_dir = published.data_dir
+def test_truncated_correction_is_rejected_and_the_good_quarter_stays_published(demo_copy: PipelineRun):
+    data_dir = demo_copy.data_dir
     before = _comparison_rows(data_dir)
     good = next((data_dir / "raw" / "ehc_requests").glob("*2023-24_Q4.csv"))
     text = good.read_text()
     cut = text[: len(text) // 2].rsplit(",", 3)[0]  # the transfer stopped in the middle of a row
     (good.parent / "ehc_requests_2023-24_Q4_v2.csv").write_text(cut)
-    run = run_pipeline(data_dir, published.benchmarks_dir, key=DEMO_PSEUDONYMISATION_KEY)
+    run = demo_copy.again(key=DEMO_PSEUDONYMISATION_KEY)
     assert run.success
     [(name, status, message)] = _log(data_dir, "file_name = 'ehc_requests_2023-24_Q4_v2.csv'")
     assert status == "rejected"
@@ -295,22 +288,22 @@ def test_truncated_correction_is_rejected_and_the_good_quarter_stays_published(p
     assert _comparison_rows(data_dir) == before
 
 
-def test_same_file_under_another_name_changes_nothing(published: PipelineRun):
-    data_dir = published.data_dir
+def test_same_file_under_another_name_changes_nothing(demo_copy: PipelineRun):
+    data_dir = demo_copy.data_dir
     before, loads_before = _comparison_rows(data_dir), _log(data_dir, "true")
     original = next((data_dir / "raw" / "advice_requests").glob("*2022-23_Q1.csv"))
     shutil.copy(original, original.with_name("advice_requests_2022-23_Q1 (1).csv"))
-    run = run_pipeline(data_dir, published.benchmarks_dir, key=DEMO_PSEUDONYMISATION_KEY)
+    run = demo_copy.again(key=DEMO_PSEUDONYMISATION_KEY)
     assert run.success
     assert _log(data_dir, "true") == loads_before
     assert _comparison_rows(data_dir) == before
 
 
-def test_corrected_old_quarter_replaces_it_and_keeps_the_history(published: PipelineRun):
-    data_dir = published.data_dir
+def test_corrected_old_quarter_replaces_it_and_keeps_the_history(demo_copy: PipelineRun):
+    data_dir = demo_copy.data_dir
     before = {(row[5], row[9], row[10], row[13]): row for row in _comparison_rows(data_dir)}
     _correct_a_quarter(data_dir)  # 2023-24 Q3 without its first request
-    run = run_pipeline(data_dir, published.benchmarks_dir, key=DEMO_PSEUDONYMISATION_KEY)
+    run = demo_copy.again(key=DEMO_PSEUDONYMISATION_KEY)
     assert run.success
     history = _log(data_dir, "source_period = '2023-24_Q3' and extract = 'ehc_requests'")
     assert [(name.endswith("_corrected.csv"), status) for name, status, _ in history] == [

@@ -193,18 +193,17 @@ def test_run_report_sensors_write_a_report_for_scheduled_runs_and_skip_cli_runs(
 
 
 @pytest.mark.e2e
-def test_a_failed_unattended_run_is_reported_and_emailed(tmp_path: Path, smtp_server):  # noqa: F811
-    """A scheduled run for an authority DfE's reference data does not know fails in dbt; the
-    failure sensor writes its report and emails its outcome through the loopback server."""
+def test_a_failed_unattended_run_is_reported_and_emailed(demo_copy, smtp_server):  # noqa: F811
+    """A scheduled run (on the built demo) for an authority DfE's reference data does not
+    know fails in dbt; the failure sensor writes its report and emails its outcome through
+    the loopback server."""
     from pipelines.partitions import all_quarters_tags
     from pipelines.sensors import report_failed_run
-    from tests.conftest import write_sample
 
-    benchmarks = write_sample(tmp_path)
     instance = dg.DagsterInstance.ephemeral()
     with environment(
-        SENDKPI_DATA_DIR=str(tmp_path),
-        SENDKPI_BENCHMARKS_DIR=str(benchmarks),
+        SENDKPI_DATA_DIR=str(demo_copy.data_dir),
+        SENDKPI_BENCHMARKS_DIR=str(demo_copy.benchmarks_dir),
         SENDKPI_HOME_LA="999",
         SENDKPI_PSEUDONYMISATION_KEY=None,
         SENDKPI_NOTIFY_SMTP_HOST="127.0.0.1",
@@ -222,7 +221,7 @@ def test_a_failed_unattended_run_is_reported_and_emailed(tmp_path: Path, smtp_se
             dagster_event=failed.get_run_failure_event(),
         ).for_run_failure()
         assert report_failed_run(context) is None
-    [report] = (tmp_path / "run_reports").glob("*.md")
+    [report] = (demo_copy.data_dir / "run_reports").glob("*.md")
     [(_, message)] = smtp_server.messages
     assert message["Subject"] == f"SEND KPI refresh failed (run {failed.run_id[:8]}, LA 999)"
     body = message.get_content()
