@@ -212,10 +212,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_terminal_summary(terminalreporter) -> None:
     from_empty = [test for test, empty in _pipeline_runs if empty]
+    if not _pipeline_runs:
+        terminalreporter.write_line("full pipeline runs in process: 0")
+        return
     terminalreporter.write_line(
         f"full pipeline runs in process: {len(_pipeline_runs)}, {len(from_empty)} of them from an empty "
         f"data folder, the others on a warehouse built before (a copy of the demo, or the test's own "
         f"earlier run); tests/test_faults.py also starts `sendkpi materialise` processes to kill them"
     )
     for test in from_empty:
+        # "(setup)": built by a fixture (the demo, or a module's own) for the test named.
         terminalreporter.write_line(f"  from empty: {test}")

@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 
 from pipelines.settings import DEMO_PSEUDONYMISATION_KEY
-from tests.conftest import PipelineRun
+from tests.conftest import PipelineRun, copy_of
 
 pytestmark = pytest.mark.e2e
 Q = "2023-24"
@@ -29,9 +29,7 @@ Q = "2023-24"
 @pytest.fixture(scope="module")
 def copy_factory(demo_run: PipelineRun, tmp_path_factory: pytest.TempPathFactory):
     def copy() -> Path:
-        target = tmp_path_factory.mktemp("bad_input") / "data"
-        shutil.copytree(demo_run.data_dir, target, symlinks=True)
-        return target
+        return copy_of(demo_run, tmp_path_factory.mktemp("bad_input") / "data").data_dir
 
     return copy
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -17,7 +16,7 @@ import pytest
 
 from pipelines.fingerprint import unchanged_since_published
 from pipelines.settings import DEMO_PSEUDONYMISATION_KEY, load_settings
-from tests.conftest import PipelineRun, environment
+from tests.conftest import PipelineRun, copy_of, environment
 
 pytestmark = pytest.mark.e2e
 
@@ -49,8 +48,7 @@ def _published_state(data_dir: Path) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def refreshed(demo_run: PipelineRun, tmp_path_factory) -> Path:
     """A copy of the demo, refreshed once through the CLI (a new folder is a new input set)."""
-    data_dir = tmp_path_factory.mktemp("incremental") / "data"
-    shutil.copytree(demo_run.data_dir, data_dir, symlinks=True)
+    data_dir = copy_of(demo_run, tmp_path_factory.mktemp("incremental") / "data").data_dir
     code, out = _materialise(data_dir)
     assert code == 0, out
     assert "Published" in out

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -180,15 +179,8 @@ def _read_one_set(data_dir: Path) -> tuple[str, str]:
     return manifest["run_id"], root.name
 
 
-@pytest.fixture
-def demo_copy(demo_run: PipelineRun, tmp_path: Path) -> Path:
-    data_dir = tmp_path / "data"
-    shutil.copytree(demo_run.data_dir, data_dir, symlinks=True)
-    return data_dir
-
-
-def test_ten_publishes_while_a_reader_reads_then_rollback_byte_for_byte(demo_copy: Path):
-    data_dir = demo_copy
+def test_ten_publishes_while_a_reader_reads_then_rollback_byte_for_byte(demo_copy: PipelineRun):
+    data_dir = demo_copy.data_dir
     settings = sample_settings(data_dir, published_sets_kept=20)
     seen: set[tuple[str, str]] = set()
     documented_files: list[tuple[str, bytes]] = []
@@ -240,8 +232,8 @@ def test_ten_publishes_while_a_reader_reads_then_rollback_byte_for_byte(demo_cop
     assert _documented_bytes(data_dir) == before_last
 
 
-def test_the_command_line_lists_rolls_back_and_redraws_as_a_new_set(demo_copy: Path):
-    data_dir = demo_copy
+def test_the_command_line_lists_rolls_back_and_redraws_as_a_new_set(demo_copy: PipelineRun):
+    data_dir = demo_copy.data_dir
     environment_variables = {
         **{name: value for name, value in os.environ.items() if not name.startswith("SENDKPI_")},
         "SENDKPI_DATA_DIR": str(data_dir),
