@@ -38,6 +38,12 @@ class _SourceTestNoticeFilter(logging.Filter):
 
 SOURCE_TEST_NOTICE_FILTER = _SourceTestNoticeFilter()
 
+# dbt unit tests check the SQL on hand-made rows, not the data: the same for every run of the
+# same code, so a refresh does not pay for them (about 5 s of every build); `make test` and CI
+# run them (tests/test_dbt_unit_tests.py), as dbt recommends (unit tests in development and
+# CI, not in production). Every data test still runs in every build.
+PIPELINE_BUILD_EXCLUDES = ("--exclude-resource-type", "unit_test")
+
 require_current_manifest()
 
 
@@ -52,5 +58,5 @@ def sendkpi_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, w
     # profiles.yml reads the build warehouse path from the dbt subprocess's environment: set
     # while dbt starts (it copies the environment then), this process's own comes back after.
     with environment(**dbt_environment(settings)):
-        build = dbt.cli(["build", "--vars", json.dumps(dbt_vars(settings))], context=context)
+        build = dbt.cli(["build", *PIPELINE_BUILD_EXCLUDES, "--vars", json.dumps(dbt_vars(settings))], context=context)
     yield from build.stream()
