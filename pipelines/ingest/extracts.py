@@ -182,7 +182,9 @@ def reject(
 def _stage_rows(
     connection: duckdb.DuckDBPyConnection, contract: Contract, path: Path, quarter: FinancialQuarter, load_id: str
 ) -> tuple[int, str]:
-    """Stage the file and lay its rows out for the loader; (rows in file, encoding)."""
+    """Stage the file and lay its rows out for the loader; (rows in file, encoding). One file
+    is validated at a time, and its row numbers (as the analyst counts them) are unique in it:
+    they are the rows' ordinals, with no numbering pass of their own."""
     staged = stage_file(connection, path, [contract.column_names])
     check_columns(path, staged.header, contract.column_names)
     if staged.rows == 0:
@@ -190,7 +192,7 @@ def _stage_rows(
     cells = ", ".join(f"{staged.position(name)} as {name}" for name in contract.column_names)
     connection.execute(
         f"create or replace temp table {loader.INCOMING} as select "
-        f"cast(row_number() over (order by {ROW_NUMBER}) as bigint) as {loader.ROW_ORDINAL}, "
+        f"cast({ROW_NUMBER} as bigint) as {loader.ROW_ORDINAL}, "
         f"?::varchar as load_id, ?::varchar as source_period, ?::date as period_start, ?::date as period_end, "
         f"{ROW_NUMBER}, {cells} from {STAGED_TABLE}",
         [load_id, quarter.label, quarter.first_day, quarter.last_day],

@@ -219,11 +219,8 @@ def _stage_csv(connection: duckdb.DuckDBPyConnection, path: Path, raw: bytes) ->
         _reject_structural_errors(connection, path, len(header))
         # A new table's row ids follow the file's order and are consecutive (a temporary
         # table's do not start at 0): the ordinal is the record's place, the header is 0.
-        connection.execute(
-            "create or replace temp table incoming_records as select rowid - (select min(rowid) from incoming_read) "
-            "as ordinal, * from incoming_read"
-        )
-        connection.execute("drop table incoming_read")
+        # Computed as the rows are staged, not stored in a table of its own (a copy of the file).
+        records = "(select rowid - (select min(rowid) from incoming_read) as ordinal, * from incoming_read) as records"
         # DuckDB skips blank lines; Excel shows them as rows: count them back in when present.
         has_blank_lines = raw.lstrip(b"\xef\xbb\xbf").startswith(b"\n") or b"\n\n" in raw
         if has_blank_lines:
@@ -237,9 +234,9 @@ def _stage_csv(connection: duckdb.DuckDBPyConnection, path: Path, raw: bytes) ->
         cells = ", ".join(f"coalesce(trim(records.c{i}, '{_WHITESPACE}'), '') as c{i}" for i in range(len(header)))
         connection.execute(
             f"create or replace temp table {STAGED_TABLE} as select cast({row_number} as integer) as {ROW_NUMBER}, "
-            f"{cells} from incoming_records as records {joined} where records.ordinal > 0 order by records.ordinal"
+            f"{cells} from {records} {joined} where records.ordinal > 0 order by records.ordinal"
         )
-    connection.execute("drop table if exists incoming_records; drop table if exists incoming_row_numbers")
+    connection.execute("drop table if exists incoming_read; drop table if exists incoming_row_numbers")
     return header, encoding
 
 
