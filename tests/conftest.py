@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -107,6 +108,22 @@ def write_sample(data_dir: Path) -> Path:
     benchmarks_dir = data_dir / "sample_benchmarks"
     write_sample_benchmarks(benchmarks_dir)
     return benchmarks_dir
+
+
+def run_together(command: list[str], environment: dict[str, str], folder: Path, cwd: Path | None = None):
+    """Start two copies of command at once and wait for both: [(return code, output), ...].
+    Each writes to a file in folder, not a pipe: a pipe read one command at a time could fill
+    up and stall the command holding the writer slot while the test waits for the other."""
+    logs = [folder / f"command_{number}.log" for number in range(2)]
+    commands = []
+    for log in logs:
+        with log.open("w") as output:
+            commands.append(
+                subprocess.Popen(command, cwd=cwd, env=environment, stdout=output, stderr=subprocess.STDOUT)
+            )
+    for started in commands:
+        started.wait(timeout=900)
+    return [(started.returncode, log.read_text()) for started, log in zip(commands, logs, strict=True)]
 
 
 @pytest.fixture(scope="session")
@@ -218,7 +235,8 @@ def pytest_terminal_summary(terminalreporter) -> None:
     terminalreporter.write_line(
         f"full pipeline runs in process: {len(_pipeline_runs)}, {len(from_empty)} of them from an empty "
         f"data folder, the others on a warehouse built before (a copy of the demo, or the test's own "
-        f"earlier run); tests/test_faults.py also starts `sendkpi materialise` processes to kill them"
+        f"earlier run); besides these, test_faults.py, test_writer_slot.py and test_service.py start "
+        f"refreshes as processes (`sendkpi materialise`, `sendkpi serve`): killed, two at once, queued"
     )
     for test in from_empty:
         # "(setup)": built by a fixture (the demo, or a module's own) for the test named.

@@ -26,7 +26,7 @@ import pytest
 
 from pipelines.service import instance_config, postgres_driver_url, service_environment
 from pipelines.settings import PROJECT_ROOT
-from tests.conftest import environment, write_sample
+from tests.conftest import environment, run_together, write_sample
 from tests.service_location import EVERY_MINUTE_SCHEDULE
 
 pytestmark = pytest.mark.e2e
@@ -209,20 +209,9 @@ def test_command_line_runs_join_the_services_queue_and_write_one_after_the_other
                 assert time.monotonic() < give_up, f"the daemon never beat:\n{log.read_text()[-3000:]}"
                 time.sleep(2)
         sendkpi = str(Path(sys.executable).parent / "sendkpi")
-        # Output to files: a pipe read one command at a time could fill up and stall the other.
-        logs = [tmp_path / f"materialise_{number}.log" for number in range(2)]
-        runs = []
-        for command_log in logs:
-            with command_log.open("w") as output:
-                runs.append(
-                    subprocess.Popen(
-                        [sendkpi, "materialise"], env=service_environment, stdout=output, stderr=subprocess.STDOUT
-                    )
-                )
-        for run in runs:
-            run.wait(timeout=900)
-        outputs = [command_log.read_text() for command_log in logs]
-        assert [run.returncode for run in runs] == [0, 0], outputs
+        finished = run_together([sendkpi, "materialise"], service_environment, tmp_path)
+        outputs = [output for _, output in finished]
+        assert [code for code, _ in finished] == [0, 0], outputs
         assert all("Submitted to the service's run queue" in output for output in outputs), outputs
         assert any("this run waits its turn" in output for output in outputs), outputs
         with dg.DagsterInstance.from_config(str(home)) as instance:

@@ -17,7 +17,7 @@ import pytest
 from pipelines.resources import WarehouseResource
 from pipelines.settings import DEMO_PSEUDONYMISATION_KEY, load_settings
 from pipelines.writer_slot import writer_slot
-from tests.conftest import environment, write_sample
+from tests.conftest import PipelineRun, environment, run_together
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -122,36 +122,28 @@ def test_a_dagster_run_using_the_warehouse_waits_for_the_writer_and_says_so(tmp_
 
 
 @pytest.mark.e2e
-def test_two_materialise_commands_started_together_both_succeed_one_after_the_other(tmp_path: Path):
-    write_sample(tmp_path)
+def test_two_materialise_commands_started_together_both_succeed_one_after_the_other(
+    demo_copy: PipelineRun, tmp_path: Path
+):
+    # On a copy of the built demo: both commands run the whole refresh (--full-refresh), the
+    # second once the first has let the writer slot go.
     command_environment = {
         **os.environ,
-        "SENDKPI_DATA_DIR": str(tmp_path),
+        "SENDKPI_DATA_DIR": str(demo_copy.data_dir),
         "SENDKPI_HOME_LA": "990",
-        "SENDKPI_BENCHMARKS_DIR": str(tmp_path / "sample_benchmarks"),
+        "SENDKPI_BENCHMARKS_DIR": str(demo_copy.benchmarks_dir),
         "SENDKPI_PSEUDONYMISATION_KEY": DEMO_PSEUDONYMISATION_KEY,
         "PYTHONPATH": str(PROJECT_ROOT),
     }
     command_environment.pop("SENDKPI_PSEUDONYMISATION_KEY_FILE", None)
-    # Each command writes to a file, not a pipe: a pipe read one command at a time would fill
-    # up and stop the command holding the slot while the test waits for the other.
-    logs = [tmp_path / f"materialise_{number}.log" for number in range(2)]
-    commands = []
-    for log in logs:
-        with log.open("w") as output:
-            commands.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "pipelines.cli", "materialise", "--full-refresh"],
-                    cwd=PROJECT_ROOT,
-                    env=command_environment,
-                    stdout=output,
-                    stderr=subprocess.STDOUT,
-                )
-            )
-    for command in commands:
-        command.wait(timeout=900)
-    outputs = [log.read_text() for log in logs]
-    assert [command.returncode for command in commands] == [0, 0], "\n\n".join(output[-3000:] for output in outputs)
+    finished = run_together(
+        [sys.executable, "-m", "pipelines.cli", "materialise", "--full-refresh"],
+        command_environment,
+        tmp_path,
+        cwd=PROJECT_ROOT,
+    )
+    outputs = [output for _, output in finished]
+    assert [code for code, _ in finished] == [0, 0], "\n\n".join(output[-3000:] for output in outputs)
     waited = [output for output in outputs if "this run waits for it to finish" in output]
     assert len(waited) == 1, "exactly one of the two waited for the other"
     assert not any("lock" in output.lower() and "conflicting" in output.lower() for output in outputs)
