@@ -14,6 +14,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from pipelines.dbt_project import DBT_PROJECT_DIR, PARTIAL_PARSE_FILE
 from pipelines.fingerprint import unchanged_since_published
 from pipelines.settings import DEMO_PSEUDONYMISATION_KEY, load_settings
 from tests.conftest import PipelineRun, copy_of, environment
@@ -101,3 +102,17 @@ def test_full_refresh_runs_even_when_nothing_changed(refreshed):
     assert "Published" in out and "Nothing changed" not in out
     after = _published_state(refreshed)
     assert all(after[name] > before[name] for name in before)
+
+
+def test_a_run_with_the_same_settings_starts_from_the_last_runs_parse(refreshed):
+    """The refresh before this one had the same settings (and code): dbt checks the files
+    against the kept parse instead of parsing the whole project again."""
+    code, out = _materialise(refreshed, "--full-refresh")
+    assert code == 0, out
+    runs = sorted(
+        (DBT_PROJECT_DIR / "target").glob("sendkpi_dbt_models-*/dbt.log"), key=lambda log: log.stat().st_mtime
+    )
+    latest = runs[-1].parent
+    assert "Unable to do partial parsing" not in runs[-1].read_text(encoding="utf-8")
+    kept = DBT_PROJECT_DIR / "target" / PARTIAL_PARSE_FILE
+    assert kept.read_bytes() == (latest / PARTIAL_PARSE_FILE).read_bytes()

@@ -8,7 +8,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from pipelines.dbt_project import require_current_manifest, sendkpi_dbt_project
+from pipelines.dbt_project import keep_parse_for_next_run, require_current_manifest, sendkpi_dbt_project
 from pipelines.dbt_vars import dbt_environment, dbt_vars
 from pipelines.resources import WarehouseResource
 from pipelines.settings import environment
@@ -60,3 +60,4 @@ def sendkpi_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, w
     with environment(**dbt_environment(settings)):
         build = dbt.cli(["build", *PIPELINE_BUILD_EXCLUDES, "--vars", json.dumps(dbt_vars(settings))], context=context)
     yield from build.stream()
+    keep_parse_for_next_run(build.target_path)
