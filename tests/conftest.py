@@ -48,12 +48,13 @@ class PipelineRun:
     success: bool
     result: object
     home_la: str = "990"
+    key: str | None = None
     comparator_groups: str | None = None
 
     def again(self, **changes) -> PipelineRun:
         """The refresh run again on the same folders with this run's settings, any changed
         (home_la, key, comparator_groups)."""
-        settings = {"home_la": self.home_la, "comparator_groups": self.comparator_groups, **changes}
+        settings = {"home_la": self.home_la, "key": self.key, "comparator_groups": self.comparator_groups, **changes}
         return run_pipeline(self.data_dir, self.benchmarks_dir, **settings)
 
     @property
@@ -90,7 +91,7 @@ def run_pipeline(
         result = defs.resolve_job_def("refresh_all").execute_in_process(
             instance=instance, raise_on_error=False, tags=all_quarters_tags(instance)
         )
-    return PipelineRun(data_dir, benchmarks_dir, result.success, result, home_la, comparator_groups)
+    return PipelineRun(data_dir, benchmarks_dir, result.success, result, home_la, key, comparator_groups)
 
 
 def step_failure_messages(run: PipelineRun) -> str:

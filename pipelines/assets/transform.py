@@ -39,7 +39,7 @@ class _SourceTestNoticeFilter(logging.Filter):
 SOURCE_TEST_NOTICE_FILTER = _SourceTestNoticeFilter()
 
 # dbt unit tests check the SQL on hand-made rows, not the data: the same for every run of the
-# same code, so a refresh does not pay for them (about 5 s of every build); `make test` and CI
+# same code, so a refresh does not pay for them (9 of the demo build's 20 s); `make test` and CI
 # run them (tests/test_dbt_unit_tests.py), as dbt recommends (unit tests in development and
 # CI, not in production). Every data test still runs in every build.
 PIPELINE_BUILD_EXCLUDES = ("--exclude-resource-type", "unit_test")
