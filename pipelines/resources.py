@@ -7,10 +7,9 @@ from contextlib import contextmanager
 
 import dagster as dg
 import duckdb
-from dagster_dbt import DbtCliResource
 from pydantic import Field
 
-from pipelines.dbt_project import dbt_executable, sendkpi_dbt_project
+from pipelines.dbt_project import dbt_cli_resource
 from pipelines.settings import Settings, load_settings
 from pipelines.warehouse import connect
 from pipelines.writer_slot import writer_slot
@@ -116,5 +115,5 @@ class WarehouseResource(dg.ConfigurableResource):
 def build_resources() -> dict[str, object]:
     return {
         "warehouse": WarehouseResource(),
-        "dbt": DbtCliResource(project_dir=sendkpi_dbt_project, dbt_executable=dbt_executable()),
+        "dbt": dbt_cli_resource(),
     }
