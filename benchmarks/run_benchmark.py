@@ -11,7 +11,7 @@ resident memory summed over the process and all its children, sampled every 0.1 
   baseline       - plain DuckDB over the same CSVs: read every case extract's files and
                    compute the 20-week KPI (no validation, history, tests or publishing);
   full refresh   - `sendkpi materialise --full-refresh`: validate + pseudonymise + load,
-                   dbt build with every data and unit test, publish;
+                   dbt build with every data test (the unit tests run in `make test`), publish;
   nothing new    - `sendkpi materialise` again with nothing changed;
   one new quarter - the held-back quarter's files put back, then `sendkpi materialise`.
 Medians over --runs. Figures are reported, never asserted: the test suite has no timing
