@@ -48,7 +48,7 @@ class SendKpiDbtCliResource(DbtCliResource):
       in this Python (pyproject.toml), so its version is read from the package metadata;
     - it loads dbt's project, profile and macros in this process to hold a dbt adapter, used
       only by `fetch_row_counts()` and `fetch_column_metadata()`, which the pipeline does not
-      call (a build's row counts are in the published marts' own summaries).
+      call.
     Both are private members of dagster-dbt 0.29 (pinned below 0.30 in pyproject.toml);
     tests/test_dbt_resource.py fails if a release renames them, so the saving cannot go
     unnoticed."""
