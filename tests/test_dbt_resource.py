@@ -22,4 +22,3 @@ def test_the_dbt_version_is_the_one_the_dbt_command_reports():
     assert f"installed: {version}" in reported, reported
     # dagster-dbt chooses between dbt Core and the Fusion engine by the major version.
     assert version.major == 1
-
