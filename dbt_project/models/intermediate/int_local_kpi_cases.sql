@@ -1,4 +1,4 @@
--- Every local KPI rule's cases in one table: one row per case and KPI with the day that
+-- Every local KPI rule's cases in one relation: one row per case and KPI with the day that
 -- places it in a period (counted_on), whether it counts in the numerator and, for a KPI
 -- measured in days, the days measured. The rules live in one model per family.
 -- A view: a union with no logic of its own, read once by int_local_kpi_values; as a table it
