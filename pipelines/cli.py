@@ -272,6 +272,7 @@ def accept(settings: Settings, path: Path, extract: str | None) -> int:
     """Make a held-back file the current load of its quarter (docs/operations.md)."""
     from pipelines.ingest.extracts import accept_held
     from pipelines.warehouse import connect, ensure_raw_tables
+    from pipelines.writer_slot import writer_slot
     from schemas import EXTRACTS
 
     name = extract or path.resolve().parent.name
@@ -281,7 +282,15 @@ def accept(settings: Settings, path: Path, extract: str | None) -> int:
     if not settings.build_warehouse_path.exists():
         print(f"{settings.build_warehouse_path} does not exist: nothing has been loaded yet.", file=sys.stderr)
         return 1
-    with connect(settings.build_warehouse_path) as connection:
+
+    # It writes the ledger: a run writing the warehouse finishes first (its dbt would fail on the lock).
+    def waiting(message: str) -> None:
+        print(message, file=sys.stderr)
+
+    with (
+        writer_slot(settings.build_warehouse_path, "sendkpi accept", waiting),
+        connect(settings.build_warehouse_path) as connection,
+    ):
         ensure_raw_tables(connection, EXTRACTS.values())
         try:
             print(accept_held(connection, EXTRACTS[name], path))

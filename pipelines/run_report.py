@@ -5,10 +5,11 @@
 errors (causes included), the extract files, the checks and what was published. It reads
 nothing else, so it can be tested on hand-made events.
 
-`write_run_report(settings, run_id, events, published)` adds the reasons rows were
-quarantined, read from the build warehouse (raw.quarantine for the loads this run made), and
-writes data/run_reports/<UTC timestamp>_<run id[:8]>.md atomically (a temporary name in the
-same folder, then os.replace). Reports are kept: an existing report is never overwritten.
+`write_run_report(settings, run_id, events, published)` writes it as
+data/run_reports/<UTC timestamp>_<run id[:8]>.md atomically (a temporary name in the same
+folder, then os.replace). Reports are kept: an existing report is never overwritten. The
+reasons rows were quarantined are in the events too (each loading step records them), so a
+report never opens the build warehouse, which the next run may already be writing.
 """
 
 from __future__ import annotations
@@ -82,6 +83,8 @@ def extract_outcomes_metadata(outcomes: list[FileOutcome]) -> dict[str, object]:
 
 # The metadata entry in which a returns asset (DSG, NEET, school census) lists its folder's files.
 RETURN_FILES_KEY = "return_files"
+# The metadata entry in which a loading step says why rows were quarantined (_reasons).
+QUARANTINE_REASONS_KEY = "quarantine_reasons"
 
 
 def return_files_metadata(folder: str, files: list) -> dict[str, object]:
@@ -235,6 +238,15 @@ def summarise_run(events: list, published: bool) -> dict:
         {str(metadata[RETURN_FILES_KEY]) for metadata in materialisations.values() if RETURN_FILES_KEY in metadata}
     )
 
+    # Each loading step records why its rows were quarantined; none of them ran: not recorded.
+    recorded = [
+        metadata[QUARANTINE_REASONS_KEY] for metadata in materialisations.values() if QUARANTINE_REASONS_KEY in metadata
+    ]
+    quarantine = sorted(
+        (reason for reasons in recorded for reason in reasons),
+        key=lambda reason: (reason["extract"], reason["file"], -reason["rows"], reason["rule"]),
+    )
+
     publish = materialisations.get(PUBLISH_ASSET)
     publish_summary = None
     if publish is not None:
@@ -273,6 +285,8 @@ def summarise_run(events: list, published: bool) -> dict:
         "steps": steps,
         "files": files,
         "returns": returns,
+        "quarantine": quarantine,
+        "quarantine_recorded": bool(recorded),
         "checks": {
             "run": len(check_list),
             "passed": len(check_list) - len(failed_checks),
@@ -285,66 +299,61 @@ def summarise_run(events: list, published: bool) -> dict:
     }
 
 
-def quarantine_reasons(settings: Settings, files: list[dict], returns_loaded: bool = False) -> list[dict] | str:
-    """Why rows were quarantined in the loads this run made, from the build warehouse.
-
-    `files` are the per-file outcomes of summarise_run; a file loaded (or held back) in this
-    run is the latest stored load of that extract and file name. `returns_loaded`: the run
-    reloaded the returns folders (DSG, NEET, school census), whose quarantine rows are then
-    theirs too. Returns one dict per file, column and rule (rows, first row numbers; the
-    header is row 1), or a sentence saying why the reasons could not be read. Original
-    values are not copied into the report.
-    """
-    from schemas import RETURN_FOLDERS
-
-    wanted = [f for f in files if f["status"] in ("loaded", "held") and f["rows_quarantined"]]
-    return_tables = [table for folder in RETURN_FOLDERS for table in folder.tables] if returns_loaded else []
-    if not wanted and not return_tables:
+def extract_quarantine_reasons(connection: duckdb.DuckDBPyConnection, loads: list[tuple[str, str]]) -> list[dict]:
+    """Why rows were quarantined in the extract files a step has just loaded or held back:
+    `loads` are their (extract, file name) pairs, each the latest stored load of that name."""
+    if not loads:
         return []
-    path = settings.build_warehouse_path
-    if not path.is_file():
-        return f"the build warehouse {path} does not exist"
-    try:
-        connection = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as error:
-        return f"the build warehouse {path} could not be opened: {_plain(error)}"
-    try:
-        rows = connection.execute(
-            f"""
-            with wanted as (
-                select unnest(?::varchar[]) as extract, unnest(?::varchar[]) as file_name
-            ),
-            loads as (
-                select load_log.extract, load_log.file_name, load_log.load_id,
-                       row_number() over (
-                           partition by load_log.extract, load_log.file_name order by load_log.loaded_at desc
-                       ) as newest
-                from raw.load_log
-                inner join wanted using (extract, file_name)
-                where load_log.status in ('current', 'superseded', 'held')
-            ),
-            failures as (
-                select loads.extract, loads.file_name, quarantine.column_name, quarantine.check_name,
-                       quarantine.source_row_number
-                from raw.quarantine as quarantine
-                inner join loads on loads.load_id = quarantine.load_id and loads.newest = 1
-                union all
-                select extract, regexp_extract(file_path, '[^/]*$'), column_name, check_name, source_row_number
-                from raw.quarantine where list_contains(?::varchar[], extract)
-            )
-            select extract, file_name, column_name, check_name,
-                   count(distinct source_row_number) as rows,
-                   list(distinct source_row_number order by source_row_number)[1:{MAX_ROW_NUMBERS_SHOWN}] as first_rows
-            from failures
-            group by all
-            order by extract, file_name, rows desc, check_name
-            """,
-            [[f["extract"] for f in wanted], [f["file"] for f in wanted], return_tables],
-        ).fetchall()
-    except duckdb.Error as error:
-        return f"the quarantine in {path} could not be read: {_plain(error)}"
-    finally:
-        connection.close()
+    failures = """
+        with wanted as (
+            select unnest(?::varchar[]) as extract, unnest(?::varchar[]) as file_name
+        ),
+        loads as (
+            select load_log.extract, load_log.file_name, load_log.load_id,
+                   row_number() over (
+                       partition by load_log.extract, load_log.file_name order by load_log.loaded_at desc
+                   ) as newest
+            from raw.load_log
+            inner join wanted using (extract, file_name)
+            where load_log.status in ('current', 'superseded', 'held')
+        )
+        select loads.extract, loads.file_name, quarantine.column_name, quarantine.check_name,
+               quarantine.source_row_number
+        from raw.quarantine as quarantine
+        inner join loads on loads.load_id = quarantine.load_id and loads.newest = 1
+    """
+    return _reasons(connection, failures, [[extract for extract, _ in loads], [name for _, name in loads]])
+
+
+def returns_quarantine_reasons(connection: duckdb.DuckDBPyConnection, tables: list[str]) -> list[dict]:
+    """Why rows were quarantined in a returns folder (DSG, NEET, school census) a step has just
+    reloaded whole: every quarantine row of its tables is from the files it read."""
+    failures = """
+        select extract, regexp_extract(file_path, '[^/]*$') as file_name, column_name, check_name, source_row_number
+        from raw.quarantine where list_contains(?::varchar[], extract)
+    """
+    return _reasons(connection, failures, [tables])
+
+
+def _reasons(connection: duckdb.DuckDBPyConnection, failures: str, parameters: list) -> list[dict]:
+    """The quarantine rows `failures` selects, one dict per file, column and rule (rows, first
+    row numbers; the header is row 1); original values are not copied.
+
+    Read by the loading step on its own connection and kept in the run's events
+    (QUARANTINE_REASONS_KEY): the report is written from the events alone, never by opening
+    the build warehouse, which the next run may be writing (DuckDB allows one writer process
+    or many readers, never both)."""
+    rows = connection.execute(
+        f"""
+        select extract, file_name, column_name, check_name,
+               count(distinct source_row_number) as rows,
+               list(distinct source_row_number order by source_row_number)[1:{MAX_ROW_NUMBERS_SHOWN}] as first_rows
+        from ({failures}) as failures
+        group by all
+        order by extract, file_name, rows desc, check_name
+        """,
+        parameters,
+    ).fetchall()
     return [
         {
             "extract": extract,
@@ -356,6 +365,10 @@ def quarantine_reasons(settings: Settings, files: list[dict], returns_loaded: bo
         }
         for extract, file_name, column, rule, count, first_rows in rows
     ]
+
+
+def quarantine_reasons_metadata(reasons: list[dict]) -> dict[str, object]:
+    return {QUARANTINE_REASONS_KEY: dg.MetadataValue.json(reasons)}
 
 
 def _first_line(text: str, limit: int = 300) -> str:
@@ -379,9 +392,7 @@ def outcome_problems(summary: dict) -> list[str]:
     return problems + _dfe_problems(summary.get("dfe"))
 
 
-def render_run_report(
-    summary: dict, run_id: str, written_at: datetime, settings: Settings, quarantine: list[dict] | str
-) -> str:
+def render_run_report(summary: dict, run_id: str, written_at: datetime, settings: Settings) -> str:
     lines = [
         f"# Run report {run_id[:8]}",
         "",
@@ -435,11 +446,14 @@ def render_run_report(
         lines.append("Not loaded in this run.")
 
     lines += ["", "## Rows quarantined", ""]
+    quarantine = summary["quarantine"]
     if files is None and not quarantine:
         lines.append("None: no extract was loaded.")
-    elif isinstance(quarantine, str):
-        counted = f"{files['rows_quarantined']} rows were quarantined" if files else "Rows were quarantined"
-        lines.append(f"{counted}; the reasons could not be read: {quarantine}.")
+    elif files["rows_quarantined"] and not summary["quarantine_recorded"]:
+        lines.append(
+            f"{files['rows_quarantined']} rows were quarantined; the run did not record why: "
+            "`raw.quarantine` in the build warehouse lists them."
+        )
     elif not quarantine:
         lines.append("No rows were quarantined in this run.")
     else:
@@ -507,9 +521,7 @@ def write_run_report(settings: Settings, run_id: str, events: list, published: b
     """Write data/run_reports/<UTC timestamp>_<run id[:8]>.md for this run; return its path."""
     written_at = datetime.now(UTC)
     summary = summarise_run(events, published)
-    files = summary["files"]["files"] if summary["files"] else []
-    quarantine = quarantine_reasons(settings, files, returns_loaded=bool(summary["returns"]))
-    text = render_run_report(summary, run_id, written_at, settings, quarantine)
+    text = render_run_report(summary, run_id, written_at, settings)
     folder = settings.run_reports_dir
     folder.mkdir(parents=True, exist_ok=True)
     final = _free_name(folder, f"{written_at.strftime(_TIMESTAMP_FORMAT)}_{run_id[:8]}")

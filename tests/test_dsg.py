@@ -11,6 +11,7 @@ import pytest
 
 from pipelines.dbt_vars import dbt_vars
 from pipelines.ingest.returns import DSG, load_returns_folder
+from pipelines.run_report import returns_quarantine_reasons
 from pipelines.settings import SettingsError, load_settings
 
 MONITORING_HEADER = "financial_year,period,block,budget_gbp_k,forecast_outturn_gbp_k\n"
@@ -108,6 +109,12 @@ def test_rows_breaking_a_rule_are_quarantined_with_their_row_numbers(tmp_path):
     assert {row[4] for row in quarantined} == {"dsg_monitoring"}
     assert {row[5] for row in quarantined} == {str(path)}
     assert all(row[6].startswith("dsg:") for row in quarantined)
+    # What the run report says, recorded by the loading step (pipelines/assets/ingest.py).
+    reasons = returns_quarantine_reasons(connection, list(DSG.tables))
+    by_column = {r["column"]: (r["extract"], r["file"], r["rule"], r["rows"], r["first_rows"]) for r in reasons}
+    assert sorted(by_column) == ["block", "budget_gbp_k", "financial_year", "forecast_outturn_gbp_k", "period"]
+    assert by_column["budget_gbp_k"] == ("dsg_monitoring", "monitoring.csv", "type: a number (GBP thousands)", 1, [6])
+    assert [by_column[column][4] for column in ("period", "block", "financial_year")] == [[3], [4], [5]]
 
 
 def test_a_period_and_block_given_twice_across_files_is_quarantined_in_both(tmp_path):

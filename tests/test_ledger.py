@@ -7,6 +7,7 @@ The quarter is 2023-24 Q2 (1 July - 30 September 2023) unless a test says otherw
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -198,6 +199,50 @@ def test_a_held_load_is_accepted_deliberately(tmp_path, warehouse):
     assert {o.status for o in _folder_run(warehouse, folder).values()} == {"unchanged"}
     with pytest.raises(LookupError, match="no held load"):
         accept_held(warehouse, SPEC, original)
+
+
+def test_sendkpi_accept_waits_while_a_run_writes_the_warehouse(tmp_path, capsys):
+    """`sendkpi accept` writes the ledger: it takes the writer slot every run holds, so a run
+    writing the warehouse finishes first (its dbt would otherwise fail on DuckDB's lock)."""
+    from pipelines.cli import accept
+    from pipelines.settings import Settings
+    from pipelines.warehouse import connect, ensure_raw_tables
+    from pipelines.writer_slot import writer_slot
+
+    settings = Settings(
+        home_la="990",
+        data_dir=tmp_path / "data",
+        benchmarks_dir=tmp_path / "benchmarks",
+        sn_model="2025",
+        small_count_threshold=5,
+        pseudonymisation_key=None,
+    )
+    folder = settings.raw_dir / "advice_requests"
+    _write(folder, f"advice_{Q2}.csv", OPEN_ACROSS)
+    with connect(settings.build_warehouse_path) as connection:
+        ensure_raw_tables(connection, list(EXTRACTS.values()))
+        _folder_run(connection, folder)
+        shorter = _write(folder, f"advice_{Q2}_v2.csv", OPEN_ACROSS[:5])
+        assert _folder_run(connection, folder)[shorter.name].status == "held"
+
+    holding, finish = threading.Event(), threading.Event()
+
+    def a_run_writing_the_warehouse() -> None:
+        with writer_slot(settings.build_warehouse_path, "run 0123abcd", print):
+            holding.set()
+            finish.wait(60)
+
+    run = threading.Thread(target=a_run_writing_the_warehouse)
+    run.start()
+    assert holding.wait(60)
+    threading.Timer(2.0, finish.set).start()
+    code = accept(settings, shorter, "advice_requests")
+    run.join()
+
+    assert code == 0
+    assert "The warehouse is being written by run 0123abcd" in capsys.readouterr().err
+    with connect(settings.build_warehouse_path, read_only=True) as connection:
+        assert _current(connection)[0][0] == shorter.name
 
 
 def test_thresholds_are_settings(tmp_path, warehouse):

@@ -12,7 +12,13 @@ import pytest
 from dagster._core.definitions.asset_checks.asset_check_evaluation import AssetCheckEvaluation
 from dagster_shared.error import SerializableErrorInfo
 
-from pipelines.run_report import extract_outcomes_metadata, latest_report_path, summarise_run, write_run_report
+from pipelines.run_report import (
+    extract_outcomes_metadata,
+    latest_report_path,
+    quarantine_reasons_metadata,
+    summarise_run,
+    write_run_report,
+)
 from pipelines.settings import DEMO_PSEUDONYMISATION_KEY, Settings
 from tests.conftest import SAMPLE_EXTRACT_FILES, PipelineRun, run_pipeline, write_sample
 
@@ -93,14 +99,22 @@ def test_summary_of_a_published_run(published_run):
 def test_report_of_a_published_run(published_run):
     settings = _settings(published_run.data_dir)
     result = published_run.result
-    path = write_run_report(settings, result.run_id, result.all_events, published=True)
+    # Written from the run's events alone: the next run may be writing the build warehouse
+    # (DuckDB: one writer process or readers, never both), so the report must not open it.
+    warehouse = settings.build_warehouse_path
+    set_aside = warehouse.with_name(f"{warehouse.name}.set-aside")
+    warehouse.rename(set_aside)
+    try:
+        path = write_run_report(settings, result.run_id, result.all_events, published=True)
+    finally:
+        set_aside.rename(warehouse)
     assert path.parent == published_run.data_dir / "run_reports"
     assert REPORT_NAME.fullmatch(path.name) and path.name.split("_")[1].removesuffix(".md") == result.run_id[:8]
     text = path.read_text(encoding="utf-8")
     assert "**Published.**" in text and "Nothing was published" not in text
     assert f"{SAMPLE_EXTRACT_FILES} seen, {SAMPLE_EXTRACT_FILES} loaded, 0 unchanged, 0 rejected" in text
     assert "2 quarantined" in text
-    # The quarantine reasons come from the build warehouse: file, column, rule, row number.
+    # The quarantine reasons the load step recorded: file, column, rule, row number.
     quarantine = text.split("## Rows quarantined")[1].split("## Checks")[0]
     age_line = next(line for line in quarantine.splitlines() if "age_at_request" in line)
     assert BROKEN_FILE in age_line and "whole number" in age_line and age_line.rstrip(" |").endswith("3")
@@ -280,7 +294,61 @@ def test_report_from_hand_made_events_without_a_warehouse(tmp_path):
     assert "**Nothing was published**" in text
     assert "KeyError: 'home_la'" in text
     assert "| advice_requests | advice_2023-24.csv | rejected | 0 | 0 | no period in file name |" in text
-    # Quarantined rows, but no build warehouse to read the reasons from: said, not hidden.
-    assert "3 rows were quarantined; the reasons could not be read" in text
+    # Quarantined rows whose reasons the run did not record (no load step said why): said, not hidden.
+    assert "3 rows were quarantined; the run did not record why: `raw.quarantine`" in text
     assert "| ehc_requests_matches_schema | raw/ehc_requests |" in text and "| decision | isin | 2 |" in text
     assert "1 passed, 1 failed" in text
+
+
+def _reason(extract: str, file: str, column: str | None, rule: str, first_rows: list[int]) -> dict:
+    return {
+        "extract": extract,
+        "file": file,
+        "column": column,
+        "rule": rule,
+        "rows": len(first_rows),
+        "first_rows": first_rows,
+    }
+
+
+def test_the_reasons_rows_were_quarantined_come_from_every_loading_step(tmp_path):
+    """The extracts' step and each returns table record why rows were quarantined; the
+    summary gathers them (most rows first within a file) and the report lists them."""
+    extract_file, dsg_file = "ehc_requests_2023-24_Q1.csv", "dsg_2024-25.csv"
+    extract_reasons = [
+        _reason("ehc_requests", extract_file, "decision", "isin", [7]),
+        _reason("ehc_requests", extract_file, "age_at_request", "whole number", [3, 4]),
+    ]
+    dsg_reasons = [_reason("dsg_monitoring", dsg_file, "budget", "not a number", [2])]
+    outcome = _outcome("ehc_requests", extract_file, "loaded", 100, 3, "loaded 100 of 103 rows, quarantined 3")
+    events = [
+        _materialisation(["raw", "load_log"], extract_outcomes_metadata([outcome])),
+        _materialisation(
+            ["raw", "quarantine"], {"rows_quarantined": 3, **quarantine_reasons_metadata(extract_reasons)}
+        ),
+        _materialisation(["raw", "dsg_monitoring"], quarantine_reasons_metadata(dsg_reasons)),
+        _materialisation(["raw", "dsg_high_needs"], quarantine_reasons_metadata([])),
+    ]
+    summary = summarise_run(events, published=False)
+    assert summary["quarantine_recorded"] is True
+    assert [(q["extract"], q["column"], q["rows"]) for q in summary["quarantine"]] == [
+        ("dsg_monitoring", "budget", 1),
+        ("ehc_requests", "age_at_request", 2),
+        ("ehc_requests", "decision", 1),
+    ]
+    text = write_run_report(_settings(tmp_path), "fedcba9876543210", events, published=False).read_text("utf-8")
+    quarantined = text.split("## Rows quarantined")[1].split("## Checks")[0]
+    assert f"| ehc_requests | {extract_file} | age_at_request | whole number | 2 | 3, 4 |" in quarantined
+    assert f"| ehc_requests | {extract_file} | decision | isin | 1 | 7 |" in quarantined
+    assert f"| dsg_monitoring | {dsg_file} | budget | not a number | 1 | 2 |" in quarantined
+    assert "did not record why" not in quarantined
+
+
+def test_a_load_without_quarantined_rows_says_so(tmp_path):
+    outcome = _outcome("ehc_requests", "ehc_requests_2023-24_Q1.csv", "loaded", 100, 0, "loaded 100 rows")
+    events = [
+        _materialisation(["raw", "load_log"], extract_outcomes_metadata([outcome])),
+        _materialisation(["raw", "quarantine"], {"rows_quarantined": 0, **quarantine_reasons_metadata([])}),
+    ]
+    text = write_run_report(_settings(tmp_path), "fedcba9876543210", events, published=False).read_text("utf-8")
+    assert "No rows were quarantined in this run." in text

@@ -211,7 +211,8 @@ def test_command_line_runs_join_the_services_queue_and_write_one_after_the_other
         sendkpi = str(Path(sys.executable).parent / "sendkpi")
         finished = run_together([sendkpi, "materialise"], service_environment, tmp_path)
         outputs = [output for _, output in finished]
-        assert [code for code, _ in finished] == [0, 0], outputs
+        said = "\n----\n".join(outputs)
+        assert [code for code, _ in finished] == [0, 0], f"{said}\n---- the service's log:\n{log.read_text()[-6000:]}"
         assert all("Submitted to the service's run queue" in output for output in outputs), outputs
         assert any("this run waits its turn" in output for output in outputs), outputs
         with dg.DagsterInstance.from_config(str(home)) as instance:

@@ -19,7 +19,13 @@ from pipelines.ingest.returns import (
 )
 from pipelines.partitions import FINANCIAL_QUARTERS
 from pipelines.resources import WarehouseResource
-from pipelines.run_report import extract_outcomes_metadata, return_files_metadata
+from pipelines.run_report import (
+    extract_outcomes_metadata,
+    extract_quarantine_reasons,
+    quarantine_reasons_metadata,
+    return_files_metadata,
+    returns_quarantine_reasons,
+)
 from pipelines.settings import SettingsError
 from pipelines.warehouse import ensure_raw_tables
 from schemas import EXTRACTS
@@ -88,6 +94,12 @@ def local_extracts(context: dg.AssetExecutionContext, warehouse: WarehouseResour
                 connection, [n for n in drop_zone.notices if n.folder not in returns_folders], settings.data_dir
             )
         )
+        quarantined_loads = [
+            (outcome.extract, outcome.path.name)
+            for outcome in outcomes
+            if outcome.status in ("loaded", "held") and outcome.rows_quarantined
+        ]
+        reasons = extract_quarantine_reasons(connection, quarantined_loads)
     for outcome in outcomes:
         log = context.log.warning if outcome.status in ("rejected", "held") else context.log.info
         log(f"{outcome.path.name}: {outcome.status}: {outcome.message}")
@@ -96,7 +108,10 @@ def local_extracts(context: dg.AssetExecutionContext, warehouse: WarehouseResour
         mine = [outcome for outcome in outcomes if outcome.extract == name]
         yield dg.MaterializeResult(asset_key=asset_key, metadata=extract_outcomes_metadata(mine))
     yield dg.MaterializeResult(asset_key=LOAD_LOG_KEY, metadata=metadata)
-    yield dg.MaterializeResult(asset_key=QUARANTINE_KEY, metadata={"rows_quarantined": metadata["rows_quarantined"]})
+    yield dg.MaterializeResult(
+        asset_key=QUARANTINE_KEY,
+        metadata={"rows_quarantined": metadata["rows_quarantined"], **quarantine_reasons_metadata(reasons)},
+    )
 
 
 def quarters_of_run(run_keys: list[str], all_keys: list[str]) -> set[str] | None:
@@ -187,6 +202,8 @@ def _returns_asset(returns: ReturnFolder) -> dg.AssetsDefinition:
         drop_zone = survey(raw_dir)
         with warehouse.build_connection() as connection:
             files = load_returns_folder(connection, returns, folder, drop_zone.files[returns.folder])
+            quarantined = any(found.rows_quarantined for found in files)
+            reasons = returns_quarantine_reasons(connection, list(returns.tables)) if quarantined else []
         files += [
             ReturnFile(notice.path, None, f"{notice.path}: {notice.reason}")
             for notice in drop_zone.notices_in(returns.folder)
@@ -209,6 +226,7 @@ def _returns_asset(returns: ReturnFolder) -> dg.AssetsDefinition:
                     "rows_quarantined": sum(found.rows_quarantined for found in mine),
                     "files_not_recognised": not_recognised,
                     **return_files_metadata(returns.folder, files),
+                    **quarantine_reasons_metadata([reason for reason in reasons if reason["extract"] == table]),
                 },
             )
 
