@@ -449,7 +449,7 @@ def render_run_report(summary: dict, run_id: str, written_at: datetime, settings
     quarantine = summary["quarantine"]
     if files is None and not quarantine:
         lines.append("None: no extract was loaded.")
-    elif files["rows_quarantined"] and not summary["quarantine_recorded"]:
+    elif files is not None and files["rows_quarantined"] and not summary["quarantine_recorded"]:
         lines.append(
             f"{files['rows_quarantined']} rows were quarantined; the run did not record why: "
             "`raw.quarantine` in the build warehouse lists them."

@@ -352,3 +352,10 @@ def test_a_load_without_quarantined_rows_says_so(tmp_path):
     ]
     text = write_run_report(_settings(tmp_path), "fedcba9876543210", events, published=False).read_text("utf-8")
     assert "No rows were quarantined in this run." in text
+
+
+def test_returns_quarantined_while_the_extracts_step_failed_are_still_listed(tmp_path):
+    reasons = [_reason("neet_16_17", "neet_2024-25.csv", "month", "a month like 2024-12", [4])]
+    events = [_materialisation(["raw", "neet_16_17"], quarantine_reasons_metadata(reasons))]
+    text = write_run_report(_settings(tmp_path), "fedcba9876543210", events, published=False).read_text("utf-8")
+    assert "| neet_16_17 | neet_2024-25.csv | month | a month like 2024-12 | 1 | 4 |" in text
