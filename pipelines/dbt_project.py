@@ -6,6 +6,7 @@ import importlib.metadata
 import os
 import shutil
 import sys
+import time
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
@@ -18,6 +19,12 @@ from pipelines.settings import PROJECT_ROOT
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 _SOURCE_FOLDERS = ("models", "macros", "seeds", "tests")
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+# Every dbt run writes a folder of its own under target/ (dagster-dbt names it after the op,
+# the run and a random suffix): some 20 MB of manifest, parse, compiled SQL and dbt.log. A
+# service refreshing nightly would fill its disk; the newest few stay for reading a run's dbt.log.
+RUN_FOLDERS_KEPT = 5
+# Younger than this a folder may belong to a dbt run still going (the tests run dbt side by side).
+RUN_FOLDER_MIN_AGE_SECONDS = 3600
 
 
 def dbt_executable() -> str:
@@ -100,6 +107,23 @@ def keep_parse_for_next_run(run_target_path: Path) -> None:
     incoming = destination.with_name(f".{PARTIAL_PARSE_FILE}.{os.getpid()}")
     shutil.copyfile(source, incoming)
     os.replace(incoming, destination)
+
+
+def prune_run_folders(target_dir: Path, op_name: str, now: float | None = None) -> list[Path]:
+    """Remove the run folders of `op_name` in target_dir beyond the newest RUN_FOLDERS_KEPT,
+    leaving any younger than RUN_FOLDER_MIN_AGE_SECONDS; returns those removed."""
+    folders = sorted(
+        (folder for folder in target_dir.glob(f"{op_name}-*") if folder.is_dir()),
+        key=lambda folder: folder.stat().st_mtime,
+        reverse=True,
+    )
+    now = time.time() if now is None else now
+    removed = []
+    for folder in folders[RUN_FOLDERS_KEPT:]:
+        if now - folder.stat().st_mtime >= RUN_FOLDER_MIN_AGE_SECONDS:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
 
 
 class StaleManifestError(RuntimeError):

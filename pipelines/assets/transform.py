@@ -8,7 +8,12 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from pipelines.dbt_project import keep_parse_for_next_run, require_current_manifest, sendkpi_dbt_project
+from pipelines.dbt_project import (
+    keep_parse_for_next_run,
+    prune_run_folders,
+    require_current_manifest,
+    sendkpi_dbt_project,
+)
 from pipelines.dbt_vars import dbt_environment, dbt_vars
 from pipelines.resources import WarehouseResource
 from pipelines.settings import environment
@@ -61,3 +66,4 @@ def sendkpi_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, w
         build = dbt.cli(["build", *PIPELINE_BUILD_EXCLUDES, "--vars", json.dumps(dbt_vars(settings))], context=context)
     yield from build.stream()
     keep_parse_for_next_run(build.target_path)
+    prune_run_folders(sendkpi_dbt_project.project_dir / build.target_path.parent, context.op_execution_context.op.name)
